@@ -1,0 +1,181 @@
+"""Every write to users, groups and API tokens."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from helpdesk.errors import DomainError, PermissionDenied, ValidationFailed
+
+from .models import ApiToken, Group, Role, User
+
+USER_FIELDS_SELF_SERVICE = {"name", "password"}
+
+
+def _require_admin(actor: User | None, what: str) -> None:
+    # actor=None means the system itself (management commands, data migrations).
+    if actor is not None and not actor.is_admin:
+        raise PermissionDenied(f"Only admins may {what}.")
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed.for_field("password", " ".join(exc.messages)) from exc
+
+
+def _groups_by_ids(ids: Iterable[str], *, field: str = "groups") -> list[Group]:
+    ids = list(dict.fromkeys(ids))
+    groups = {g.public_id: g for g in Group.objects.filter(public_id__in=ids)}
+    missing = [i for i in ids if i not in groups]
+    if missing:
+        raise ValidationFailed.for_field(field, f"unknown group {missing[0]}")
+    return [groups[i] for i in ids]
+
+
+def _agents_by_ids(ids: Iterable[str], *, field: str = "members") -> list[User]:
+    ids = list(dict.fromkeys(ids))
+    users = {u.public_id: u for u in User.objects.filter(public_id__in=ids)}
+    for public_id in ids:
+        user = users.get(public_id)
+        if user is None:
+            raise ValidationFailed.for_field(field, f"unknown user {public_id}")
+        if not user.is_agent:
+            raise ValidationFailed.for_field(field, f"{public_id} is not an active agent or admin")
+    return [users[i] for i in ids]
+
+
+def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
+    return User.objects.filter(email__iexact=email).exclude(pk=exclude_pk).exists()
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    email: str,
+    name: str = "",
+    role: str = Role.REQUESTER,
+    is_vip: bool = False,
+    password: str | None = None,
+    group_ids: Iterable[str] = (),
+) -> User:
+    _require_admin(actor, "create users")
+    email = email.strip().lower()
+    if _email_taken(email):
+        raise ValidationFailed.for_field("email", "a user with this email already exists")
+    user = User(email=email, name=name.strip(), role=role, is_vip=is_vip)
+    if password:
+        _check_password(password, user)
+    user.set_password(password or None)
+    groups = _groups_by_ids(group_ids) if group_ids else []
+    if groups and role == Role.REQUESTER:
+        raise ValidationFailed.for_field("groups", "only agents and admins can be group members")
+    user.save()
+    if groups:
+        user.agent_groups.set(groups)
+    return user
+
+
+def requester_get_or_create(*, email: str, name: str = "") -> User:
+    """Zendesk's create-with-requester: the requester named by email, made if new."""
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        if not user.is_active:
+            raise ValidationFailed.for_field("requester", "this user is deactivated")
+        return user
+    return user_create(actor=None, email=email, name=name or email.split("@")[0])
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, changes: dict) -> User:
+    """changes may hold name, email, role, is_vip, is_active, password, group_ids."""
+    is_self = actor.pk == user.pk
+    if not actor.is_admin:
+        forbidden = set(changes) - USER_FIELDS_SELF_SERVICE if is_self else set(changes)
+        if forbidden:
+            field = sorted(forbidden)[0]
+            raise PermissionDenied(f"Only admins may change {field} of a user.", fields={field: ["admins only"]})
+    if is_self and changes.get("role", user.role) != Role.ADMIN and user.is_admin:
+        raise ValidationFailed.for_field("role", "admins cannot demote themselves")
+    if is_self and changes.get("is_active") is False:
+        raise ValidationFailed.for_field("isActive", "you cannot deactivate yourself")
+
+    if "email" in changes:
+        email = changes["email"].strip().lower()
+        if _email_taken(email, exclude_pk=user.pk):
+            raise ValidationFailed.for_field("email", "a user with this email already exists")
+        user.email = email
+    for field in ("name", "role", "is_vip", "is_active"):
+        if field in changes:
+            setattr(user, field, changes[field].strip() if field == "name" else changes[field])
+    if user.is_superuser and user.role != Role.ADMIN:
+        raise ValidationFailed.for_field("role", "a superuser is always an admin")
+    if changes.get("password"):
+        _check_password(changes["password"], user)
+        user.set_password(changes["password"])
+    user.save()
+
+    if "group_ids" in changes:
+        groups = _groups_by_ids(changes["group_ids"])
+        if groups and user.role == Role.REQUESTER:
+            raise ValidationFailed.for_field("groups", "only agents and admins can be group members")
+        user.agent_groups.set(groups)
+    elif user.role == Role.REQUESTER:
+        # Groups are teams of agents: a user who stops being one leaves them.
+        user.agent_groups.clear()
+    return user
+
+
+@transaction.atomic
+def group_create(*, actor: User | None, name: str, description: str = "", member_ids: Iterable[str] = ()) -> Group:
+    _require_admin(actor, "manage groups")
+    name = name.strip()
+    if Group.objects.filter(name__iexact=name).exists():
+        raise ValidationFailed.for_field("name", "a group with this name already exists")
+    members = _agents_by_ids(member_ids)
+    group = Group.objects.create(name=name, description=description)
+    group.members.set(members)
+    return group
+
+
+@transaction.atomic
+def group_update(*, actor: User, group: Group, changes: dict) -> Group:
+    """changes may hold name, description, member_ids."""
+    _require_admin(actor, "manage groups")
+    if "name" in changes:
+        name = changes["name"].strip()
+        if Group.objects.filter(name__iexact=name).exclude(pk=group.pk).exists():
+            raise ValidationFailed.for_field("name", "a group with this name already exists")
+        group.name = name
+    if "description" in changes:
+        group.description = changes["description"]
+    group.save()
+    if "member_ids" in changes:
+        group.members.set(_agents_by_ids(changes["member_ids"]))
+    return group
+
+
+def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Makes a token; returns it with its plain value, which is never stored."""
+    raw, key_hash, hint = ApiToken.generate()
+    token = ApiToken.objects.create(user=user, name=name, key_hash=key_hash, hint=hint)
+    return token, raw
+
+
+def token_login(*, email: str, password: str, name: str = "") -> tuple[ApiToken, str]:
+    user = authenticate(username=email.strip().lower(), password=password)
+    if user is None:
+        raise DomainError("Email or password is wrong, or the account is deactivated.", code="invalid_credentials")
+    return token_issue(user=user, name=name or "API log-in")
+
+
+def token_revoke(*, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        token.revoked_at = timezone.now()

@@ -1,0 +1,59 @@
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.services import token_issue
+from tests.factories import AdminFactory, AgentFactory, GroupFactory, RequesterFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters live in the cache; each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def requester(db):
+    return RequesterFactory(name="Rita Requester", email="rita@example.com")
+
+
+@pytest.fixture
+def other_requester(db):
+    return RequesterFactory(name="Otto Other", email="otto@example.com")
+
+
+@pytest.fixture
+def agent(db):
+    return AgentFactory(name="Alice Agent", email="alice@example.com")
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminFactory(name="Ada Admin", email="ada@example.com")
+
+
+@pytest.fixture
+def group(agent):
+    return GroupFactory(name="Software Support", members=[agent])
+
+
+def client_for(user) -> APIClient:
+    """An API client authenticated with a real bearer token of this user."""
+    client = APIClient()
+    _, raw = token_issue(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+@pytest.fixture
+def api_for():
+    return client_for

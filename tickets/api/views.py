@@ -1,0 +1,172 @@
+from django.conf import settings
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.views import APIView
+
+from helpdesk.api.envelope import ok
+from helpdesk.api.pagination import paginate
+from helpdesk.api.schema import PAGE_PARAMETERS, envelope, page_envelope, responses
+from helpdesk.api.views import rename
+from helpdesk.errors import TooLarge, ValidationFailed
+
+from .. import selectors, services
+from ..filters import RequestFilter
+from ..models import Priority, Source, Status
+from .serializers import (
+    AttachmentCreatedSerializer,
+    CommentCreateInput,
+    CommentSerializer,
+    DeletedSerializer,
+    RequestCreatedSerializer,
+    RequestCreateInput,
+    RequestDetailSerializer,
+    RequestListItemSerializer,
+    RequestUpdatedSerializer,
+    RequestUpdateInput,
+)
+
+REQUEST_FIELDS = {"assignedTo": "assigned_to", "assignedGroup": "assigned_group"}
+# Multipart framing around the file; a body larger than the limit plus this is refused unread.
+UPLOAD_OVERHEAD = 64 * 1024
+
+LIST_PARAMETERS = [
+    OpenApiParameter("status", str, enum=Status.values, description="Filter by status"),
+    OpenApiParameter("priority", str, enum=Priority.values, description="Filter by priority"),
+    OpenApiParameter("assignedTo", str, description="Filter by assignee (user id)"),
+    OpenApiParameter("groupId", str, description="Filter by group (group id)"),
+    OpenApiParameter(
+        "createdAfter", OpenApiTypes.DATETIME, description="Created at or after (ISO 8601 date or date-time)"
+    ),
+    OpenApiParameter("createdBefore", OpenApiTypes.DATETIME, description="Created before (ISO 8601 date or date-time)"),
+    *PAGE_PARAMETERS,
+]
+
+
+class RequestListView(APIView):
+    @extend_schema(
+        parameters=LIST_PARAMETERS,
+        responses=responses({200: page_envelope("RequestPage", "requests", RequestListItemSerializer)}, 400),
+        summary="List requests, newest first",
+    )
+    def get(self, request):
+        filters = {
+            name: request.query_params[name] for name in RequestFilter.base_filters if name in request.query_params
+        }
+        queryset = selectors.request_list(user=request.user, filters=filters)
+        items, pagination = paginate(queryset, request.query_params)
+        return ok({"requests": RequestListItemSerializer(items, many=True).data, "pagination": pagination})
+
+    @extend_schema(
+        request=RequestCreateInput,
+        responses=responses({201: envelope("RequestCreated", RequestCreatedSerializer)}, 400, 403),
+        summary="Create a request",
+    )
+    def post(self, request):
+        data = RequestCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = rename(data.validated_data, REQUEST_FIELDS)
+        fields.update(fields.pop("requester", {}))
+        created = services.request_create(actor=request.user, source=Source.API, **fields)
+        return ok(RequestCreatedSerializer(created).data, status=201)
+
+
+class RequestDetailView(APIView):
+    @extend_schema(
+        responses=responses({200: envelope("RequestDetail", RequestDetailSerializer)}, 404),
+        summary="Get a request with its SLA, comments and attachments",
+    )
+    def get(self, request, request_id):
+        found = selectors.request_get(user=request.user, public_id=request_id, detail=True)
+        return ok(RequestDetailSerializer(found).data)
+
+    @extend_schema(
+        request=RequestUpdateInput,
+        responses=responses({200: envelope("RequestUpdated", RequestUpdatedSerializer)}, 400, 403, 404),
+        summary="Update a request",
+    )
+    def patch(self, request, request_id):
+        found = selectors.request_get(user=request.user, public_id=request_id)
+        data = RequestUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = rename(data.validated_data, REQUEST_FIELDS)
+        updated = services.request_update(actor=request.user, request=found, changes=changes)
+        return ok(RequestUpdatedSerializer(updated).data)
+
+    @extend_schema(
+        responses=responses({200: envelope("RequestDeleted", DeletedSerializer)}, 403, 404),
+        summary="Delete a request (admins; restorable in Django admin)",
+    )
+    def delete(self, request, request_id):
+        services.request_delete(actor=request.user, request_id=request_id)
+        return ok({"deleted": True})
+
+
+class RequestCommentsView(APIView):
+    @extend_schema(
+        parameters=PAGE_PARAMETERS,
+        responses=responses({200: page_envelope("CommentPage", "comments", CommentSerializer)}, 400, 404),
+        summary="List a request's comments, oldest first (requesters never see internal notes)",
+    )
+    def get(self, request, request_id):
+        found = selectors.request_get(user=request.user, public_id=request_id)
+        items, pagination = paginate(selectors.visible_comments(request.user, found), request.query_params)
+        return ok({"comments": CommentSerializer(items, many=True).data, "pagination": pagination})
+
+    @extend_schema(
+        request=CommentCreateInput,
+        responses=responses({201: envelope("CommentCreated", CommentSerializer)}, 400, 403, 404),
+        summary="Add a comment or an internal note",
+    )
+    def post(self, request, request_id):
+        found = selectors.request_get(user=request.user, public_id=request_id)
+        data = CommentCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_add(
+            actor=request.user,
+            request=found,
+            content=data.validated_data["content"],
+            is_internal=data.validated_data["isInternal"],
+        )
+        return ok(CommentSerializer(comment).data, status=201)
+
+
+class RequestAttachmentsView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": inline_serializer("AttachmentUpload", {"file": serializers.FileField()})},
+        responses=responses({201: envelope("AttachmentCreated", AttachmentCreatedSerializer)}, 400, 404, 413),
+        summary="Upload a file to a request (multipart field `file`)",
+    )
+    def post(self, request, request_id):
+        found = selectors.request_get(user=request.user, public_id=request_id)
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > settings.ATTACHMENT_MAX_BYTES + UPLOAD_OVERHEAD:
+            limit_mb = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
+            raise TooLarge.for_field("file", f"larger than the {limit_mb:g} MB limit")
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationFailed.for_field("file", "send the file as multipart form field 'file'")
+        attachment = services.attachment_add(actor=request.user, request=found, upload=upload)
+        return ok(AttachmentCreatedSerializer(attachment, context={"request": request}).data, status=201)
+
+
+class AttachmentDownloadView(APIView):
+    @extend_schema(
+        responses=responses({200: OpenApiResponse(OpenApiTypes.BINARY, description="The file, as a download")}, 404),
+        summary="Download an attachment",
+    )
+    def get(self, request, attachment_id):
+        attachment = selectors.attachment_get(user=request.user, public_id=attachment_id)
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,  # never rendered inline: an uploaded HTML file must not run on our origin
+            filename=attachment.filename,
+            content_type=attachment.content_type or "application/octet-stream",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response

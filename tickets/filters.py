@@ -1,0 +1,50 @@
+"""The request list filters, shared by the API and the agent queue. Names follow the /v1 API."""
+
+from datetime import datetime, time
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from .models import Priority, Request, Status
+
+
+class DateOrDateTimeField(forms.Field):
+    """ISO 8601 date or date-time; a date means its midnight UTC, a naive time is read as UTC."""
+
+    default_error_messages = {"invalid": "Enter an ISO 8601 date or date-time, such as 2024-01-15T10:30:00Z."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().replace(" ", "+")  # an unescaped "+" in a query string arrives as a space
+        try:
+            parsed = parse_datetime(text)
+            if parsed is None:
+                day = parse_date(text)
+                parsed = datetime.combine(day, time.min) if day else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed, timezone.UTC)
+        return parsed
+
+
+class DateOrDateTimeFilter(django_filters.Filter):
+    field_class = DateOrDateTimeField
+
+
+class RequestFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+    priority = django_filters.ChoiceFilter(choices=Priority.choices)
+    assignedTo = django_filters.CharFilter(field_name="assigned_to__public_id", max_length=64)
+    groupId = django_filters.CharFilter(field_name="assigned_group__public_id", max_length=64)
+    createdAfter = DateOrDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = DateOrDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Request
+        fields: list[str] = []

@@ -1,0 +1,202 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from helpdesk.ids import new_public_id
+
+
+def new_request_id() -> str:
+    return new_public_id("req_")
+
+
+def new_comment_id() -> str:
+    return new_public_id("cmt_")
+
+
+def new_attachment_id() -> str:
+    return new_public_id("att_")
+
+
+class Status(models.TextChoices):
+    OPEN = "open", "Open"
+    ASSIGNED = "assigned", "Assigned"
+    IN_PROGRESS = "in_progress", "In progress"
+    PENDING = "pending", "Pending"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+class Priority(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class Source(models.TextChoices):
+    WEB = "web", "Agent workspace"
+    PORTAL = "portal", "Portal"
+    API = "api", "API"
+    EMAIL = "email", "Email"
+
+
+class Category(models.Model):
+    """What a request is about ("software", "hardware"); the API names it by `name`."""
+
+    name = models.SlugField(max_length=50, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.label or self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class LiveRequestManager(models.Manager):
+    """Soft-deleted requests are gone for everything but Django admin (which uses `all_objects`)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+LIVE = Q(deleted_at__isnull=True)
+
+
+class Request(models.Model):
+    public_id = models.CharField(max_length=24, unique=True, default=new_request_id, editable=False)
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.MEDIUM)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requests")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_requests"
+    )
+    assigned_group = models.ForeignKey(
+        "accounts.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
+    )
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PORTAL)
+    resolution = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveRequestManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        # Newest first, with the id as tie-breaker so pages never overlap.
+        ordering = ["-created_at", "-id"]
+        base_manager_name = "all_objects"
+        indexes = [
+            # Every list filter together with the default ordering, on live rows only.
+            models.Index(fields=["-created_at", "-id"], condition=LIVE, name="req_live_created"),
+            models.Index(fields=["status", "-created_at", "-id"], condition=LIVE, name="req_status_created"),
+            models.Index(fields=["priority", "-created_at", "-id"], condition=LIVE, name="req_priority_created"),
+            models.Index(fields=["assigned_to", "-created_at", "-id"], condition=LIVE, name="req_assignee_created"),
+            models.Index(fields=["assigned_group", "-created_at", "-id"], condition=LIVE, name="req_group_created"),
+            models.Index(fields=["requester", "-created_at", "-id"], condition=LIVE, name="req_requester_created"),
+            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="req_deleted"),
+        ]
+
+    def __str__(self):
+        return f"#{self.number} {self.title}"
+
+    @property
+    def number(self) -> int:
+        """The human number shown in the UI and emails (#123). Not used to look requests up."""
+        return self.pk
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Comment(models.Model):
+    public_id = models.CharField(max_length=24, unique=True, default=new_comment_id, editable=False)
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    content = models.TextField()
+    is_internal = models.BooleanField(default=False, help_text="Internal notes are never shown to requesters.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["request", "created_at", "id"], name="cmt_request_created")]
+
+    def __str__(self):
+        return f"{self.public_id} on {self.request_id}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name is random; the original (sanitised) name is kept in `filename`.
+    return f"attachments/{timezone.now():%Y/%m}/{instance.public_id}"
+
+
+class Attachment(models.Model):
+    public_id = models.CharField(max_length=24, unique=True, default=new_attachment_id, editable=False)
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    filename = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["request", "created_at"], name="att_request_created")]
+
+    def __str__(self):
+        return self.filename
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    CHANGED = "changed", "Field changed"
+    COMMENTED = "commented", "Commented"
+    ATTACHED = "attached", "File attached"
+    DELETED = "deleted", "Deleted"
+    RESTORED = "restored", "Restored"
+
+
+class RequestEvent(models.Model):
+    """Append-only history: who changed what, from what to what, when."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    field = models.CharField(max_length=32, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    is_internal = models.BooleanField(default=False, help_text="Concerns an internal note; hidden from requesters.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["request", "created_at", "id"], name="evt_request_created")]
+
+    def __str__(self):
+        what = f"{self.field}: {self.old_value!r} → {self.new_value!r}" if self.field else self.kind
+        return f"{self.created_at:%Y-%m-%d %H:%M} {what}"

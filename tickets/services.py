@@ -1,0 +1,386 @@
+"""Every write to requests, comments and attachments: permissions, domain rules and history."""
+
+import mimetypes
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Group, User
+from accounts.services import requester_get_or_create
+from helpdesk.errors import NotFound, PermissionDenied, TooLarge, ValidationFailed
+
+from .models import (
+    Attachment,
+    Category,
+    Comment,
+    EventKind,
+    Request,
+    RequestEvent,
+    Source,
+    Status,
+    Tag,
+)
+
+REQUESTER_EDITABLE = {"title", "description", "status"}
+REQUESTER_STATUSES = {Status.RESOLVED, Status.CLOSED, Status.OPEN}
+NEEDS_ASSIGNEE = {Status.ASSIGNED, Status.IN_PROGRESS}
+DONE = {Status.RESOLVED, Status.CLOSED}
+TAG_PATTERN = re.compile(r"^[\w][\w.\-]*$")
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _event(request: Request, actor: User | None, kind: str, field: str = "", old="", new="", **extra) -> RequestEvent:
+    return RequestEvent.objects.create(
+        request=request,
+        actor=actor,
+        kind=kind,
+        field=field,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+        **extra,
+    )
+
+
+def _category(name: str | None) -> Category | None:
+    if not name:
+        return None
+    category = Category.objects.filter(name__iexact=name.strip()).first()
+    if category is None:
+        raise ValidationFailed.for_field("category", f"unknown category '{name}'")
+    return category
+
+
+def _clean_tags(names: Iterable[str]) -> list[str]:
+    cleaned = []
+    for raw in names:
+        name = raw.strip().lower()
+        if not name or len(name) > 50 or not TAG_PATTERN.match(name):
+            raise ValidationFailed.for_field(
+                "tags", f"'{raw}' is not a tag: use letters, digits, '.', '-' or '_', at most 50"
+            )
+        cleaned.append(name)
+    return sorted(set(cleaned))
+
+
+def _set_tags(request: Request, names: list[str]) -> None:
+    existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    missing = [Tag(name=n) for n in names if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    request.tags.set([existing[n] for n in names])
+
+
+def _user(public_id: str, *, field: str) -> User:
+    user = User.objects.filter(public_id=public_id).first()
+    if user is None:
+        raise ValidationFailed.for_field(field, f"unknown user {public_id}")
+    return user
+
+
+def _group(public_id: str, *, field: str) -> Group:
+    group = Group.objects.filter(public_id=public_id).first()
+    if group is None:
+        raise ValidationFailed.for_field(field, f"unknown group {public_id}")
+    return group
+
+
+def _resolve_assignment(
+    *, assignee: User | None, group: Group | None, group_given: bool
+) -> tuple[User | None, Group | None]:
+    """The assignment rules: only active agents; an assignee belongs to the request's group, and a
+    request without a group takes the assignee's first group."""
+    if assignee is None:
+        return None, group
+    if not assignee.is_agent:
+        raise ValidationFailed.for_field("assigned_to", f"{assignee.public_id} is not an active agent")
+    member_of = list(assignee.agent_groups.order_by("name"))
+    if group is None:
+        if group_given:  # the caller cleared the group explicitly: keep it so
+            return assignee, None
+        return assignee, (member_of[0] if member_of else None)
+    if group not in member_of:
+        raise ValidationFailed.for_field(
+            "assigned_to",
+            f"{assignee.public_id} is not a member of group {group.public_id}; change the group too",
+        )
+    return assignee, group
+
+
+def _apply_status(request: Request, status: str, now) -> None:
+    if status in DONE and request.resolved_at is None:
+        request.resolved_at = now
+    if status == Status.CLOSED and request.closed_at is None:
+        request.closed_at = now
+    if status not in DONE:
+        request.resolved_at = None
+        request.closed_at = None
+    request.status = status
+
+
+def _ensure_visible(actor: User, request: Request) -> None:
+    if request.deleted_at is not None or not (actor.is_agent or request.requester_id == actor.pk):
+        raise NotFound("No request with this id.")
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_create(
+    *,
+    actor: User,
+    title: str,
+    description: str,
+    priority: str,
+    category: str | None = None,
+    assigned_to: str | None = None,
+    assigned_group: str | None = None,
+    tags: Iterable[str] = (),
+    requester_id: str | None = None,
+    requester_email: str | None = None,
+    requester_name: str = "",
+    source: str = Source.PORTAL,
+) -> Request:
+    """Opens a request. Agents may open it for a requester (by id, or by email, made if new)."""
+    if not actor.is_agent:
+        if assigned_to or assigned_group:
+            raise PermissionDenied("Requesters cannot assign requests.", fields={"assigned_to": ["agents only"]})
+        if requester_id or requester_email:
+            raise PermissionDenied(
+                "Requesters open requests for themselves only.", fields={"requester": ["agents only"]}
+            )
+    if requester_id:
+        requester = _user(requester_id, field="requester")
+    elif requester_email:
+        requester = requester_get_or_create(email=requester_email, name=requester_name)
+    else:
+        requester = actor
+
+    group = _group(assigned_group, field="assigned_group") if assigned_group else None
+    assignee = _user(assigned_to, field="assigned_to") if assigned_to else None
+    assignee, group = _resolve_assignment(assignee=assignee, group=group, group_given=False)
+    tag_names = _clean_tags(tags)
+    now = timezone.now()
+    request = Request.objects.create(
+        title=title.strip(),
+        description=description,
+        priority=priority,
+        category=_category(category),
+        requester=requester,
+        assigned_to=assignee,
+        assigned_group=group,
+        status=Status.ASSIGNED if assignee else Status.OPEN,
+        source=source,
+        created_at=now,
+        updated_at=now,
+    )
+    if tag_names:
+        _set_tags(request, tag_names)
+    _event(request, actor, EventKind.CREATED, new=request.status)
+    return request
+
+
+def _check_requester_changes(actor: User, request: Request, changes: dict) -> None:
+    forbidden = sorted(set(changes) - REQUESTER_EDITABLE)
+    if forbidden:
+        raise PermissionDenied(f"Requesters cannot change {forbidden[0]}.", fields={forbidden[0]: ["agents only"]})
+    status = changes.get("status")
+    if status is None or status == request.status:
+        return
+    if status not in REQUESTER_STATUSES or (status == Status.OPEN and request.status not in DONE):
+        raise PermissionDenied(
+            "Requesters may only resolve, close or reopen their requests.", fields={"status": ["not allowed"]}
+        )
+
+
+@transaction.atomic
+def request_update(*, actor: User, request: Request, changes: dict) -> Request:
+    """changes may hold title, description, status, priority, category, assigned_to (user id or
+    None), assigned_group (group id or None), tags and resolution. Records an event per change."""
+    request = Request.objects.select_for_update().get(pk=request.pk)
+    _ensure_visible(actor, request)
+    if not actor.is_agent:
+        _check_requester_changes(actor, request, changes)
+    now = timezone.now()
+    old = {f: getattr(request, f) for f in ("title", "description", "status", "priority", "resolution")}
+    old_category = request.category
+    old_assignee, old_group = request.assigned_to, request.assigned_group
+
+    for field in ("title", "description", "priority", "resolution"):
+        if field in changes:
+            value = changes[field]
+            setattr(request, field, value.strip() if field == "title" else value)
+    if "category" in changes:
+        request.category = _category(changes["category"])
+
+    if "assigned_to" in changes or "assigned_group" in changes:
+        group_given = "assigned_group" in changes
+        group = request.assigned_group
+        if group_given:
+            group = _group(changes["assigned_group"], field="assigned_group") if changes["assigned_group"] else None
+        assignee = request.assigned_to
+        if "assigned_to" in changes:
+            assignee = _user(changes["assigned_to"], field="assigned_to") if changes["assigned_to"] else None
+        elif (
+            group_given
+            and assignee is not None
+            and group is not None
+            and not assignee.agent_groups.filter(pk=group.pk).exists()
+        ):
+            assignee = None  # moving to another group drops an assignee who is not one of its members
+        request.assigned_to, request.assigned_group = _resolve_assignment(
+            assignee=assignee, group=group, group_given=group_given or assignee is None
+        )
+
+    status = changes.get("status", request.status)
+    if "status" not in changes:
+        if request.assigned_to and not old_assignee and request.status == Status.OPEN:
+            status = Status.ASSIGNED
+        elif not request.assigned_to and old_assignee and request.status == Status.ASSIGNED:
+            status = Status.OPEN
+    if status in NEEDS_ASSIGNEE and request.assigned_to is None:
+        raise ValidationFailed.for_field("status", f"a request must be assigned to be {status}")
+    if status != request.status:
+        _apply_status(request, status, now)
+
+    recorded = []
+    for field, before in old.items():
+        after = getattr(request, field)
+        if after != before:
+            recorded.append((field, before, after))
+    if request.category != old_category:
+        recorded.append(("category", old_category and old_category.name, request.category and request.category.name))
+    if request.assigned_to != old_assignee:
+        recorded.append(
+            ("assigned_to", old_assignee and old_assignee.email, request.assigned_to and request.assigned_to.email)
+        )
+    if request.assigned_group != old_group:
+        recorded.append(
+            ("assigned_group", old_group and old_group.name, request.assigned_group and request.assigned_group.name)
+        )
+    if "tags" in changes:
+        new_tags = _clean_tags(changes["tags"])
+        old_tags = sorted(request.tags.values_list("name", flat=True))
+        if new_tags != old_tags:
+            _set_tags(request, new_tags)
+            recorded.append(("tags", ", ".join(old_tags), ", ".join(new_tags)))
+
+    if recorded:
+        request.updated_at = now
+        request.save()
+        for field, before, after in recorded:
+            _event(request, actor, EventKind.CHANGED, field, before, after)
+    return request
+
+
+@transaction.atomic
+def request_delete(*, actor: User, request_id: str) -> None:
+    """Soft delete, for admins: gone from the API and UI, restorable in Django admin. The role is
+    checked before the lookup, so non-admins learn nothing about which ids exist."""
+    if not actor.is_admin:
+        raise PermissionDenied("Only admins may delete requests.")
+    request = Request.objects.select_for_update().filter(public_id=request_id).first()
+    if request is None:
+        raise NotFound("No request with this id.")
+    request.deleted_at = timezone.now()
+    request.save(update_fields=["deleted_at"])
+    _event(request, actor, EventKind.DELETED)
+
+
+@transaction.atomic
+def request_restore(*, actor: User, request: Request) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("Only admins may restore requests.")
+    if request.deleted_at is None:
+        return
+    request.deleted_at = None
+    request.save(update_fields=["deleted_at"])
+    _event(request, actor, EventKind.RESTORED)
+
+
+# --- comments and attachments ------------------------------------------------------------------
+
+
+@transaction.atomic
+def comment_add(*, actor: User, request: Request, content: str, is_internal: bool = False) -> Comment:
+    request = Request.objects.select_for_update().get(pk=request.pk)
+    _ensure_visible(actor, request)
+    if is_internal and not actor.is_agent:
+        raise PermissionDenied("Requesters cannot add internal notes.", fields={"is_internal": ["agents only"]})
+    if not content.strip():
+        raise ValidationFailed.for_field("content", "a comment cannot be empty")
+    if not actor.is_agent and request.status == Status.CLOSED:
+        raise ValidationFailed.for_field("content", "this request is closed; open a new request instead")
+    now = timezone.now()
+    comment = Comment.objects.create(
+        request=request, author=actor, content=content, is_internal=is_internal, created_at=now
+    )
+    _event(request, actor, EventKind.COMMENTED, new=comment.public_id, is_internal=is_internal)
+
+    fields = ["updated_at"]
+    is_agent_reply = actor.is_agent and actor.pk != request.requester_id and not is_internal
+    if is_agent_reply and request.first_response_at is None:
+        request.first_response_at = now
+        fields.append("first_response_at")
+    if actor.pk == request.requester_id and request.status in (Status.PENDING, Status.RESOLVED):
+        # The requester answered: the request needs an agent again.
+        new_status = Status.IN_PROGRESS if request.assigned_to_id else Status.OPEN
+        _event(request, actor, EventKind.CHANGED, "status", request.status, new_status)
+        _apply_status(request, new_status, now)
+        fields += ["status", "resolved_at", "closed_at"]
+    request.updated_at = now
+    request.save(update_fields=fields)
+    return comment
+
+
+_UNSAFE_FILENAME_CHARS = re.compile(r"[^\w .()+\-]")
+
+
+def sanitize_filename(name: str) -> str:
+    """A display name safe in headers and on disk: no path, no control or shell characters."""
+    name = unicodedata.normalize("NFKC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = _UNSAFE_FILENAME_CHARS.sub("_", name).strip(" .")
+    stem, ext = os.path.splitext(name)
+    if len(name) > 200:
+        name = stem[: 200 - len(ext[:20])] + ext[:20]
+    return name or "attachment"
+
+
+@transaction.atomic
+def attachment_add(
+    *, actor: User, request: Request, upload: UploadedFile, comment: Comment | None = None
+) -> Attachment:
+    _ensure_visible(actor, request)
+    if comment is not None and comment.is_internal and not actor.is_agent:
+        raise PermissionDenied("Requesters cannot attach files to internal notes.")
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        limit_mb = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
+        raise TooLarge.for_field("file", f"larger than the {limit_mb:g} MB limit")
+    if upload.size == 0:
+        raise ValidationFailed.for_field("file", "the file is empty")
+    filename = sanitize_filename(upload.name)
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    attachment = Attachment(
+        request=request,
+        comment=comment,
+        filename=filename,
+        size=upload.size,
+        content_type=content_type,
+        uploaded_by=actor,
+    )
+    attachment.file.save(filename, upload, save=False)
+    attachment.save()
+    _event(request, actor, EventKind.ATTACHED, new=filename, is_internal=bool(comment and comment.is_internal))
+    Request.objects.filter(pk=request.pk).update(updated_at=timezone.now())
+    return attachment
