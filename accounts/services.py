@@ -96,8 +96,10 @@ def requester_get_or_create(*, email: str, name: str = "") -> User:
 def user_update(*, actor: User, user: User, changes: dict) -> User:
     """changes may hold name, email, role, is_vip, is_active, password, group_ids."""
     is_self = actor.pk == user.pk
+    if not actor.is_admin and not is_self:
+        raise PermissionDenied("Only admins may change other users.")
     if not actor.is_admin:
-        forbidden = set(changes) - USER_FIELDS_SELF_SERVICE if is_self else set(changes)
+        forbidden = set(changes) - USER_FIELDS_SELF_SERVICE
         if forbidden:
             field = sorted(forbidden)[0]
             raise PermissionDenied(f"Only admins may change {field} of a user.", fields={field: ["admins only"]})

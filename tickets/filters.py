@@ -1,6 +1,6 @@
 """The request list filters, shared by the API and the agent queue. Names follow the /v1 API."""
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 import django_filters
 from django import forms
@@ -29,7 +29,7 @@ class DateOrDateTimeField(forms.Field):
         if parsed is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if timezone.is_naive(parsed):
-            parsed = timezone.make_aware(parsed, timezone.UTC)
+            parsed = timezone.make_aware(parsed, UTC)
         return parsed
 
 

@@ -126,6 +126,11 @@ def _apply_status(request: Request, status: str, now) -> None:
     request.status = status
 
 
+def _ensure_open_for_requester(actor: User, request: Request, *, field: str) -> None:
+    if not actor.is_agent and request.status == Status.CLOSED:
+        raise ValidationFailed.for_field(field, "this request is closed; open a new request instead")
+
+
 def _ensure_visible(actor: User, request: Request) -> None:
     if request.deleted_at is not None or not (actor.is_agent or request.requester_id == actor.pk):
         raise NotFound("No request with this id.")
@@ -160,6 +165,8 @@ def request_create(
             )
     if requester_id:
         requester = _user(requester_id, field="requester")
+        if not requester.is_active:
+            raise ValidationFailed.for_field("requester", "this user is deactivated")
     elif requester_email:
         requester = requester_get_or_create(email=requester_email, name=requester_name)
     else:
@@ -196,9 +203,11 @@ def _check_requester_changes(actor: User, request: Request, changes: dict) -> No
     status = changes.get("status")
     if status is None or status == request.status:
         return
-    if status not in REQUESTER_STATUSES or (status == Status.OPEN and request.status not in DONE):
+    # Closed is final for requesters (they open a new request), as in Zendesk.
+    if status not in REQUESTER_STATUSES or (status == Status.OPEN and request.status != Status.RESOLVED):
         raise PermissionDenied(
-            "Requesters may only resolve, close or reopen their requests.", fields={"status": ["not allowed"]}
+            "Requesters may only resolve or close their requests, or reopen a resolved one.",
+            fields={"status": ["not allowed"]},
         )
 
 
@@ -206,7 +215,8 @@ def _check_requester_changes(actor: User, request: Request, changes: dict) -> No
 def request_update(*, actor: User, request: Request, changes: dict) -> Request:
     """changes may hold title, description, status, priority, category, assigned_to (user id or
     None), assigned_group (group id or None), tags and resolution. Records an event per change."""
-    request = Request.objects.select_for_update().get(pk=request.pk)
+    # all_objects: a request deleted meanwhile is a NotFound from _ensure_visible, not a DoesNotExist.
+    request = Request.all_objects.select_for_update().get(pk=request.pk)
     _ensure_visible(actor, request)
     if not actor.is_agent:
         _check_requester_changes(actor, request, changes)
@@ -245,8 +255,10 @@ def request_update(*, actor: User, request: Request, changes: dict) -> Request:
     if "status" not in changes:
         if request.assigned_to and not old_assignee and request.status == Status.OPEN:
             status = Status.ASSIGNED
-        elif not request.assigned_to and old_assignee and request.status == Status.ASSIGNED:
+        elif not request.assigned_to and old_assignee and request.status in NEEDS_ASSIGNEE:
             status = Status.OPEN
+    elif not actor.is_agent and status == Status.OPEN and request.assigned_to:
+        status = Status.IN_PROGRESS  # a reopened request goes back to the agent who had it
     if status in NEEDS_ASSIGNEE and request.assigned_to is None:
         raise ValidationFailed.for_field("status", f"a request must be assigned to be {status}")
     if status != request.status:
@@ -312,14 +324,14 @@ def request_restore(*, actor: User, request: Request) -> None:
 
 @transaction.atomic
 def comment_add(*, actor: User, request: Request, content: str, is_internal: bool = False) -> Comment:
-    request = Request.objects.select_for_update().get(pk=request.pk)
+    # all_objects: a request deleted meanwhile is a NotFound from _ensure_visible, not a DoesNotExist.
+    request = Request.all_objects.select_for_update().get(pk=request.pk)
     _ensure_visible(actor, request)
     if is_internal and not actor.is_agent:
         raise PermissionDenied("Requesters cannot add internal notes.", fields={"is_internal": ["agents only"]})
     if not content.strip():
         raise ValidationFailed.for_field("content", "a comment cannot be empty")
-    if not actor.is_agent and request.status == Status.CLOSED:
-        raise ValidationFailed.for_field("content", "this request is closed; open a new request instead")
+    _ensure_open_for_requester(actor, request, field="content")
     now = timezone.now()
     comment = Comment.objects.create(
         request=request, author=actor, content=content, is_internal=is_internal, created_at=now
@@ -362,6 +374,7 @@ def attachment_add(
     *, actor: User, request: Request, upload: UploadedFile, comment: Comment | None = None
 ) -> Attachment:
     _ensure_visible(actor, request)
+    _ensure_open_for_requester(actor, request, field="file")
     if comment is not None and comment.is_internal and not actor.is_agent:
         raise PermissionDenied("Requesters cannot attach files to internal notes.")
     if upload.size > settings.ATTACHMENT_MAX_BYTES:

@@ -33,11 +33,10 @@ class TokenView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
 
-    def get_authenticators(self):
+    def perform_authentication(self, request):
         # Logging in needs no credentials; a stale session or token must not get in the way.
-        if self.request.method == "POST":
-            return []
-        return super().get_authenticators()
+        if request.method != "POST":
+            super().perform_authentication(request)
 
     def get_throttles(self):
         return super().get_throttles() if self.request.method == "POST" else []
@@ -71,6 +70,7 @@ class UserListView(APIView):
         parameters=PAGE_PARAMETERS,
         responses=responses({200: page_envelope("UserPage", "users", UserSerializer)}, 400, 403),
         summary="List users (agents and admins)",
+        operation_id="users_list",
     )
     def get(self, request):
         users, pagination = paginate(selectors.user_list(actor=request.user), request.query_params)
@@ -117,6 +117,7 @@ class GroupListView(APIView):
         parameters=PAGE_PARAMETERS,
         responses=responses({200: page_envelope("GroupPage", "groups", GroupSerializer)}, 400, 403),
         summary="List groups (agents and admins)",
+        operation_id="groups_list",
     )
     def get(self, request):
         groups, pagination = paginate(selectors.group_list(actor=request.user), request.query_params)

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from helpdesk.errors import DomainError
 
@@ -26,18 +27,24 @@ _CODES = {
 def _messages(detail) -> list[str]:
     """Flattens DRF's nested error details ({"tags": {"0": ["..."]}}) into plain strings."""
     if isinstance(detail, dict):
-        return [f"{key}: {msg}" if key.isdigit() else msg for key, value in detail.items() for msg in _messages(value)]
+        # List items fail under int keys ({"tags": {0: [...]}}): name the position, "0: Must be a string."
+        return [
+            f"{key}: {msg}" if str(key).isdigit() else msg for key, value in detail.items() for msg in _messages(value)
+        ]
     if isinstance(detail, list):
         return [msg for item in detail for msg in _messages(item)]
     return [str(detail)]
 
 
+NON_FIELD = "nonFieldErrors"
+
+
 def _fields_and_message(fields: dict[str, list[str]], fallback: str) -> tuple[dict, str]:
-    fields = {camel(name): msgs for name, msgs in fields.items()}
+    """fields are keyed by API names already; the message names the first field."""
     if not fields:
         return {}, fallback
     name, msgs = next(iter(fields.items()))
-    if name == "non_field_errors":
+    if name == NON_FIELD:
         return fields, msgs[0]
     return fields, f"{name}: {msgs[0]}"
 
@@ -45,7 +52,8 @@ def _fields_and_message(fields: dict[str, list[str]], fallback: str) -> tuple[di
 def envelope_exception_handler(exc, context):
     headers = {}
     if isinstance(exc, DomainError):
-        fields, message = _fields_and_message(exc.fields, exc.message)
+        # Services speak snake_case (assigned_to); the API camelCase (assignedTo).
+        fields, message = _fields_and_message({camel(k): v for k, v in exc.fields.items()}, exc.message)
         if not exc.fields or exc.message != next(iter(exc.fields.values()))[0]:
             message = exc.message  # a sentence of its own; otherwise "field: message" names the field
         return Response(error_body(exc.code, message, fields), status=exc.status)
@@ -63,7 +71,9 @@ def envelope_exception_handler(exc, context):
     code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
 
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        detail = exc.detail if isinstance(exc.detail, dict) else {api_settings.NON_FIELD_ERRORS_KEY: exc.detail}
+        # Serializer errors are keyed by the names the client sent: "assigned_to" stays "assigned_to".
+        detail = {NON_FIELD if k == api_settings.NON_FIELD_ERRORS_KEY else k: v for k, v in detail.items()}
         fields, message = _fields_and_message({k: _messages(v) for k, v in detail.items()}, "Invalid input.")
         return Response(error_body(code, message, fields), status=exc.status_code, headers=headers)
     message = " ".join(_messages(exc.detail))

@@ -7,7 +7,7 @@ from rest_framework import serializers
 _ERROR = inline_serializer(
     name="ErrorEnvelope",
     fields={
-        "success": serializers.BooleanField(default=False),
+        "success": serializers.BooleanField(help_text="Always false"),
         "error": inline_serializer(
             name="Error",
             fields={
@@ -36,7 +36,9 @@ def envelope(name: str, data) -> serializers.Serializer:
     """{"success": true, "data": <data>} where data is a serializer (instance or class)."""
     if isinstance(data, type):
         data = data()
-    return inline_serializer(name=name, fields={"success": serializers.BooleanField(default=True), "data": data})
+    return inline_serializer(
+        name=f"{name}Envelope", fields={"success": serializers.BooleanField(help_text="Always true"), "data": data}
+    )
 
 
 def responses(ok: dict, *errors: int) -> dict:

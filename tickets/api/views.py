@@ -50,6 +50,7 @@ class RequestListView(APIView):
         parameters=LIST_PARAMETERS,
         responses=responses({200: page_envelope("RequestPage", "requests", RequestListItemSerializer)}, 400),
         summary="List requests, newest first",
+        operation_id="requests_list",
     )
     def get(self, request):
         filters = {

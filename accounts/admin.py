@@ -1,0 +1,248 @@
+"""Django admin for users, groups and API tokens. Forms validate and show errors; services write."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.models import Group as AuthGroup
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+
+from helpdesk.errors import DomainError
+
+from .models import ApiToken, Group, Role, User
+from .services import group_create, group_update, token_issue, token_revoke, user_create, user_update
+
+# We have our own Group (agent teams); Django's permission groups are unused and share the name.
+admin.site.unregister(AuthGroup)
+
+# Autocompletes (app, model, field) that may only offer active agents and admins.
+AGENT_CHOICES = {
+    ("accounts", "group", "members"),
+    ("tickets", "request", "assigned_to"),
+}
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+class ServiceSaveMixin:
+    """For a ModelAdmin whose writes belong to a service: the form validates and shows field
+    errors, then `service_create(request, form)` (returning the saved object) or
+    `service_update(request, obj, form)` writes, many-to-many fields included.
+
+    The admin saves inside a transaction, so a DomainError the form could not foresee rolls the
+    whole save back; it comes back as an error message above the unchanged form. An admin using
+    this must not show inline formsets on its add page: the object is created before they are
+    validated.
+    """
+
+    def service_create(self, request, form):
+        raise NotImplementedError
+
+    def service_update(self, request, obj, form) -> None:
+        raise NotImplementedError
+
+    def save_form(self, request, form, change):
+        return form.save(commit=False) if change else self.service_create(request, form)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            self.service_update(request, obj, form)
+
+    def save_related(self, request, form, formsets, change):
+        # No form.save_m2m(): the service has saved the many-to-many fields.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+def changed(form, fields) -> dict:
+    """The cleaned values of the fields among `fields` the admin actually changed."""
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in fields}
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+class UserCreationForm(auth_forms.BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "name", "role")
+        field_classes: dict = {}
+
+    def clean_email(self):
+        # Stored lower-case, so the unique check must compare lower-case too.
+        return self.cleaned_data["email"].strip().lower()
+
+
+class UserChangeForm(auth_forms.UserChangeForm):
+    class Meta:
+        model = User
+        fields = ("email", "name", "role", "is_vip", "is_active", "password")
+        field_classes: dict = {}
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+@admin.register(User)
+class UserAdmin(ServiceSaveMixin, auth_admin.UserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("public_id", "email", "password")}),
+        ("Profile", {"fields": ("name", "is_vip")}),
+        ("Access", {"fields": ("role", "is_active", "is_superuser")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "role", "password1", "password2")}),)
+    readonly_fields = ("public_id", "is_superuser", "last_login", "date_joined")
+    list_display = ("email", "name", "role", "is_vip", "is_active", "last_login", "date_joined")
+    list_filter = ("role", "is_active", "is_vip")
+    search_fields = ("email", "name", "public_id")
+    ordering = ("email",)
+    filter_horizontal = ()
+    date_hierarchy = "date_joined"
+
+    def service_create(self, request, form):
+        data = form.cleaned_data
+        return user_create(
+            actor=request.user, email=data["email"], name=data["name"], role=data["role"], password=data["password1"]
+        )
+
+    def service_update(self, request, obj, form):
+        # The service judges the change against the stored user (an admin demoting themselves,
+        # a requester leaving their groups), not against the form's already-edited copy.
+        stored = User.objects.get(pk=obj.pk)
+        user_update(
+            actor=request.user, user=stored, changes=changed(form, {"email", "name", "role", "is_vip", "is_active"})
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        source = (request.GET.get("app_label"), request.GET.get("model_name"), request.GET.get("field_name"))
+        if source in AGENT_CHOICES:
+            queryset = queryset.filter(is_active=True, role__in=[Role.AGENT, Role.ADMIN])
+        return queryset, may_have_duplicates
+
+
+# --- groups ------------------------------------------------------------------------------------
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ("name", "description", "members")
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if Group.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("A group with this name already exists.")
+        return name
+
+    def clean_members(self):
+        members = self.cleaned_data["members"]
+        refused = [member.email for member in members if not member.is_agent]
+        if refused:
+            raise forms.ValidationError(
+                "Only active agents and admins can be group members: %(emails)s.",
+                code="not_agent",
+                params={"emails": ", ".join(refused)},
+            )
+        return members
+
+
+@admin.register(Group)
+class GroupAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    form = GroupForm
+    fields = ("public_id", "name", "description", "members", "created_at")
+    readonly_fields = ("public_id", "created_at")
+    autocomplete_fields = ("members",)
+    list_display = ("name", "public_id", "member_count", "created_at")
+    search_fields = ("name", "public_id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+    def service_create(self, request, form):
+        data = form.cleaned_data
+        return group_create(
+            actor=request.user,
+            name=data["name"],
+            description=data["description"],
+            member_ids=[member.public_id for member in data["members"]],
+        )
+
+    def service_update(self, request, obj, form):
+        changes = changed(form, {"name", "description"})
+        if "members" in form.changed_data:
+            changes["member_ids"] = [member.public_id for member in form.cleaned_data["members"]]
+        group_update(actor=request.user, group=obj, changes=changes)
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+
+class TokenStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("revoked", "Revoked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    """Tokens are issued here and then only looked at or revoked; the hash is never shown."""
+
+    add_fields = ("user", "name")
+    view_fields = ("user", "name", "hint", "created_at", "last_used_at", "revoked_at")
+    autocomplete_fields = ("user",)
+    list_display = ("hint", "user", "name", "created_at", "last_used_at", "revoked_at")
+    list_select_related = ("user",)
+    list_filter = (TokenStateFilter,)
+    search_fields = ("hint", "name", "user__email")
+    date_hierarchy = "created_at"
+    actions = ("revoke_selected",)
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.view_fields
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def service_create(self, request, form):
+        token, raw = token_issue(user=form.cleaned_data["user"], name=form.cleaned_data["name"])
+        self.message_user(
+            request,
+            f"The new token for {token.user.email} is {raw} — copy it now: "
+            "it is not stored and will not be shown again.",
+            messages.SUCCESS,
+        )
+        return token
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke_selected(self, request, queryset):
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            token_revoke(token=token)
+        self.message_user(request, f"Revoked {plural(len(tokens), 'token')}.", messages.SUCCESS)
