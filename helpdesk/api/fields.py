@@ -2,7 +2,12 @@
 
 from collections.abc import Mapping
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
+
+from helpdesk.converters import PUBLIC_ID_PATTERN
+
+valid_public_id = RegexValidator(f"^{PUBLIC_ID_PATTERN}$", "Not a valid id.")
 
 
 class StrictCharField(serializers.CharField):
@@ -14,6 +19,15 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class PublicIdField(StrictCharField):
+    """An id such as usr_…, grp_…: checked for shape before any lookup."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+        self.validators.append(valid_public_id)
 
 
 class InputSerializer(serializers.Serializer):

@@ -1,11 +1,12 @@
 from collections.abc import Mapping
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserRefSerializer
-from helpdesk.api.fields import InputSerializer, StrictCharField
+from helpdesk.api.fields import InputSerializer, PublicIdField, StrictCharField, valid_public_id
 
 from ..models import Priority, Status
 
@@ -144,7 +145,11 @@ class RequesterField(serializers.Field):
 
     def to_internal_value(self, data):
         if isinstance(data, str) and data.strip():
-            return {"requester_id": data.strip()[:64]}
+            try:
+                valid_public_id(data.strip())
+            except DjangoValidationError:
+                self.fail("invalid")
+            return {"requester_id": data.strip()}
         if isinstance(data, Mapping):
             person = _RequesterByEmail(data=data)
             if not person.is_valid():
@@ -159,7 +164,7 @@ class RequesterField(serializers.Field):
 
 
 def _id_field(**kwargs):
-    return StrictCharField(max_length=64, required=False, allow_null=True, allow_blank=True, **kwargs)
+    return PublicIdField(required=False, allow_null=True, allow_blank=True, **kwargs)
 
 
 def _tags_field():
