@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.admin import ServiceSaveMixin, changed, plural
+from helpdesk.admin_tools import ServiceSaveMixin, changed, plural
 
 from .models import Attachment, Category, Comment, Request, RequestEvent, Tag
 from .services import TAG_PATTERN, comment_add, request_create, request_delete, request_restore, request_update
