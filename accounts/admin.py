@@ -93,7 +93,7 @@ class UserAdmin(ServiceSaveMixin, auth_admin.UserAdmin):
 class GroupForm(forms.ModelForm):
     class Meta:
         model = Group
-        fields = ("name", "description", "members")
+        fields = ("name", "description", "members", "calendar")
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -116,9 +116,9 @@ class GroupForm(forms.ModelForm):
 @admin.register(Group)
 class GroupAdmin(ServiceSaveMixin, admin.ModelAdmin):
     form = GroupForm
-    fields = ("public_id", "name", "description", "members", "created_at")
+    fields = ("public_id", "name", "description", "members", "calendar", "created_at")
     readonly_fields = ("public_id", "created_at")
-    autocomplete_fields = ("members",)
+    autocomplete_fields = ("members", "calendar")
     list_display = ("name", "public_id", "member_count", "created_at")
     search_fields = ("name", "public_id")
 
@@ -136,10 +136,11 @@ class GroupAdmin(ServiceSaveMixin, admin.ModelAdmin):
             name=data["name"],
             description=data["description"],
             member_ids=[member.public_id for member in data["members"]],
+            calendar=data["calendar"],
         )
 
     def service_update(self, request, obj, form):
-        changes = changed(form, {"name", "description"})
+        changes = changed(form, {"name", "description", "calendar"})
         if "members" in form.changed_data:
             changes["member_ids"] = [member.public_id for member in form.cleaned_data["members"]]
         group_update(actor=request.user, group=obj, changes=changes)

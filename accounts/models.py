@@ -118,6 +118,14 @@ class Group(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     members = models.ManyToManyField(User, related_name="agent_groups", blank=True)
+    calendar = models.ForeignKey(
+        "sla.BusinessCalendar",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="groups",
+        help_text="Business hours for this group's SLA clocks; blank: the default calendar.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

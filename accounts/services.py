@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.errors import DomainError, PermissionDenied, ValidationFailed
+from sla.tasks import rebuild_all_clocks
 
 from .models import ApiToken, Group, Role, User
 
@@ -135,20 +136,22 @@ def user_update(*, actor: User, user: User, changes: dict) -> User:
 
 
 @transaction.atomic
-def group_create(*, actor: User | None, name: str, description: str = "", member_ids: Iterable[str] = ()) -> Group:
+def group_create(
+    *, actor: User | None, name: str, description: str = "", member_ids: Iterable[str] = (), calendar=None
+) -> Group:
     _require_admin(actor, "manage groups")
     name = name.strip()
     if Group.objects.filter(name__iexact=name).exists():
         raise ValidationFailed.for_field("name", "a group with this name already exists")
     members = _agents_by_ids(member_ids)
-    group = Group.objects.create(name=name, description=description)
+    group = Group.objects.create(name=name, description=description, calendar=calendar)
     group.members.set(members)
     return group
 
 
 @transaction.atomic
 def group_update(*, actor: User, group: Group, changes: dict) -> Group:
-    """changes may hold name, description, member_ids."""
+    """changes may hold name, description, member_ids and calendar (a BusinessCalendar or None)."""
     _require_admin(actor, "manage groups")
     if "name" in changes:
         name = changes["name"].strip()
@@ -157,6 +160,10 @@ def group_update(*, actor: User, group: Group, changes: dict) -> Group:
         group.name = name
     if "description" in changes:
         group.description = changes["description"]
+    if "calendar" in changes:
+        group.calendar = changes["calendar"]
+        # The group's requests count business hours on another calendar now.
+        transaction.on_commit(rebuild_all_clocks.delay)
     group.save()
     if "member_ids" in changes:
         group.members.set(_agents_by_ids(changes["member_ids"]))

@@ -156,6 +156,11 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# The SLA sweep recomputes only the clocks that are due; every minute is fine-grained enough.
+SLA_SWEEP_SECONDS = float(env_str("SLA_SWEEP_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {"task": "sla.tasks.sweep_due_clocks", "schedule": SLA_SWEEP_SECONDS},
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
 else:
@@ -216,6 +221,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
+    "ENUM_NAME_OVERRIDES": {"SlaStatusEnum": "sla.models.ClockStatus"},
 }
 
 LOGGING = {

@@ -1,22 +1,153 @@
+"""Reads of the SLA configuration and a request's live SLA, computed by the pure engine."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from django.utils import timezone
 
-from .clocks import DEFAULT_TARGETS, SlaSummary, Targets, summarise
-from .models import SlaTier
+from tickets.models import EventKind, Request, RequestEvent
+
+from . import engine
+from .defaults import AT_RISK_SHARE, DEFAULT_TARGETS, OFFICE_HOURS
+from .models import BusinessCalendar, SlaPolicy, SlaTier
+from .timeline import DONE, build_timeline
+
+# With no calendar configured, business hours are Monday to Friday, 09:00 to 17:00 UTC.
+_FALLBACK_CALENDAR = engine.Calendar(tz=ZoneInfo("UTC"), hours=OFFICE_HOURS)
 
 
-def targets_for_priority(priority: str) -> Targets:
-    tier = SlaTier.objects.filter(priority=priority).first()
-    if tier is not None:
-        return Targets(tier.name, tier.first_response_minutes, tier.resolution_minutes)
-    return Targets(*DEFAULT_TARGETS[priority])
+@dataclass(frozen=True)
+class TierTargets:
+    name: str
+    first_response: engine.Target
+    resolution: engine.Target
 
 
-def sla_for_request(request, *, now=None) -> SlaSummary:
-    return summarise(
-        targets=targets_for_priority(request.priority),
+@dataclass
+class SlaConfig:
+    """Everything the engine needs besides a request, loaded in a fixed number of queries so a sweep
+    over many requests reads it once."""
+
+    policies: list[SlaPolicy]
+    tiers: dict[int, dict[str, TierTargets]]  # tier id -> priority -> targets
+    default_tier_id: int | None
+    calendars: dict[int, engine.Calendar]
+    default_calendar: engine.Calendar
+    group_calendar: dict[int, int]  # group id -> calendar id
+
+    def tier_for(self, *, priority: str, is_vip: bool, group_id: int | None) -> TierTargets:
+        for policy in self.policies:
+            if (
+                (not policy.priority or policy.priority == priority)
+                and (policy.requester_is_vip is None or policy.requester_is_vip == is_vip)
+                and (policy.group_id is None or policy.group_id == group_id)
+                and priority in self.tiers.get(policy.tier_id, {})
+            ):
+                return self.tiers[policy.tier_id][priority]
+        if self.default_tier_id is not None and priority in self.tiers.get(self.default_tier_id, {}):
+            return self.tiers[self.default_tier_id][priority]
+        name, response, resolution = DEFAULT_TARGETS[priority]
+        return TierTargets(name, engine.Target(response, True), engine.Target(resolution, True))
+
+    def calendar_for(self, group_id: int | None) -> engine.Calendar:
+        calendar_id = self.group_calendar.get(group_id)
+        return self.calendars.get(calendar_id, self.default_calendar)
+
+
+def load_config() -> SlaConfig:
+    tiers: dict[int, dict[str, TierTargets]] = defaultdict(dict)
+    default_tier_id = None
+    for tier in SlaTier.objects.prefetch_related("targets"):
+        if tier.is_default:
+            default_tier_id = tier.pk
+        for target in tier.targets.all():
+            tiers[tier.pk][target.priority] = TierTargets(
+                tier.name,
+                engine.Target(target.first_response_minutes, target.business_hours),
+                engine.Target(target.resolution_minutes, target.business_hours),
+            )
+    calendars, default_calendar, group_calendar = {}, _FALLBACK_CALENDAR, {}
+    for calendar in BusinessCalendar.objects.prefetch_related("opening_hours", "holidays", "groups"):
+        hours: dict[int, list] = defaultdict(list)
+        for span in calendar.opening_hours.all():
+            hours[span.weekday].append((span.opens, span.closes))
+        calendars[calendar.pk] = engine.Calendar(
+            tz=ZoneInfo(calendar.time_zone),
+            hours={day: tuple(sorted(spans)) for day, spans in hours.items()},
+            holidays=frozenset(h.date for h in calendar.holidays.all()),
+        )
+        group_calendar.update({group.pk: calendar.pk for group in calendar.groups.all()})
+        if calendar.is_default:
+            default_calendar = calendars[calendar.pk]
+    policies = list(SlaPolicy.objects.filter(is_active=True).order_by("position", "id"))
+    return SlaConfig(policies, dict(tiers), default_tier_id, calendars, default_calendar, group_calendar)
+
+
+def status_changes(request: Request) -> list[tuple[datetime, str, str]]:
+    return list(
+        RequestEvent.objects.filter(request=request, kind=EventKind.CHANGED, field="status")
+        .order_by("created_at", "id")
+        .values_list("created_at", "old_value", "new_value")
+    )
+
+
+@dataclass(frozen=True)
+class RequestSla:
+    tier: str
+    first_response: engine.ClockResult
+    resolution: engine.ClockResult
+    first_response_minutes: int | None  # counted minutes to the first response, once there is one
+    resolution_minutes: int | None  # counted minutes to resolution, while resolved or closed
+
+    @property
+    def worst_status(self) -> str:
+        return max((self.first_response.status, self.resolution.status), key=SEVERITY.index)
+
+    @property
+    def nearest_due(self) -> datetime | None:
+        running = [c.target_at for c in (self.first_response, self.resolution) if c.status in ("on_track", "at_risk")]
+        return min(running, default=None)
+
+
+SEVERITY = ["met", "paused", "on_track", "at_risk", "breached"]
+
+
+def compute_request_sla(request: Request, *, config: SlaConfig, changes, now: datetime) -> RequestSla:
+    """request needs requester loaded (for VIP)."""
+    tier = config.tier_for(
+        priority=request.priority, is_vip=request.requester.is_vip, group_id=request.assigned_group_id
+    )
+    timeline = build_timeline(
         created_at=request.created_at,
         first_response_at=request.first_response_at,
-        resolved_at=request.resolved_at,
         status=request.status,
-        now=now or timezone.now(),
+        resolved_at=request.resolved_at,
+        updated_at=request.updated_at,
+        status_changes=changes,
+    )
+    clocks = engine.compute_clocks(
+        timeline,
+        first_response=tier.first_response,
+        resolution=tier.resolution,
+        calendar=config.calendar_for(request.assigned_group_id),
+        now=now,
+        at_risk_share=AT_RISK_SHARE,
+    )
+    first, resolution = clocks[engine.FIRST_RESPONSE], clocks[engine.RESOLUTION]
+    answered = timeline.first_response_at is not None or bool(timeline.done)
+    return RequestSla(
+        tier=tier.name,
+        first_response=first,
+        resolution=resolution,
+        first_response_minutes=int(first.elapsed.total_seconds() // 60) if answered else None,
+        resolution_minutes=int(resolution.elapsed.total_seconds() // 60) if request.status in DONE else None,
+    )
+
+
+def sla_for_request(request: Request, *, now: datetime | None = None) -> RequestSla:
+    """The request's SLA right now, straight from the engine (the stored clocks may lag by a sweep)."""
+    return compute_request_sla(
+        request, config=load_config(), changes=status_changes(request), now=now or timezone.now()
     )

@@ -14,7 +14,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Group, Role, User, hash_token
 from accounts.services import token_issue
-from sla.models import SlaTier
+from sla.models import BusinessCalendar, SlaTier
+from sla.services import clocks_rebuild, sla_defaults_install
 from tests.factories import (
     AgentFactory,
     CategoryFactory,
@@ -86,7 +87,8 @@ def one_of_everything(live_request, agent, requester, admin_user):
     token_issue(user=agent, name="laptop")
     Tag.objects.create(name="printer")
     CategoryFactory()
-    SlaTier.objects.create(name="Gold", priority=Priority.CRITICAL, first_response_minutes=15, resolution_minutes=240)
+    sla_defaults_install()
+    clocks_rebuild()
     return comment
 
 
@@ -132,10 +134,15 @@ def test_no_admin_form_builds_a_select_box_of_a_whole_table(admin_user, one_of_e
             form_classes.append(model_admin.get_form(request, None))
         if model_admin.has_change_permission(request, obj):
             form_classes.append(model_admin.get_form(request, obj, change=True))
+        parent_keys = set()
         for formset_class, _inline in model_admin.get_formsets_with_inlines(request, obj):
             form_classes.append(formset_class.form)
+            if hasattr(formset_class, "fk"):
+                parent_keys.add((formset_class.form, formset_class.fk.name))  # hidden, not a select
         for form_class in form_classes:
             for name, field in form_class.base_fields.items():
+                if (form_class, name) in parent_keys:
+                    continue
                 if isinstance(field, forms.ModelChoiceField) and name != "id":
                     widget = getattr(field.widget, "widget", field.widget)  # unwrap RelatedFieldWidgetWrapper
                     assert isinstance(widget, AutocompleteMixin | ForeignKeyRawIdWidget | ManyToManyRawIdWidget), (
@@ -357,15 +364,49 @@ def test_request_events_are_read_only(client, live_request):
     assert client.get(url(RequestEvent, "delete", event.pk)).status_code == 403
 
 
+def _inline(prefix: str, rows: list[dict]) -> dict:
+    data = {f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": 0}
+    for i, row in enumerate(rows):
+        data.update({f"{prefix}-{i}-{key}": value for key, value in row.items()})
+    return data
+
+
 def test_the_sla_tier_form_refuses_zero_minutes(client):
-    response = client.post(
-        url(SlaTier, "add"),
-        {"name": "Broken", "priority": Priority.LOW, "first_response_minutes": 0, "resolution_minutes": 60},
-    )
+    target = {"priority": Priority.LOW, "first_response_minutes": 0, "resolution_minutes": 60, "business_hours": "on"}
+    response = client.post(url(SlaTier, "add"), {"name": "Broken", **_inline("targets", [target])})
 
     assert response.status_code == 200
-    assert "first_response_minutes" in response.context["adminform"].form.errors
+    assert "first_response_minutes" in response.context["inline_admin_formsets"][0].formset.forms[0].errors
     assert not SlaTier.objects.exists()
+
+
+def test_a_tier_is_saved_with_its_targets(client):
+    target = {"priority": Priority.HIGH, "first_response_minutes": 30, "resolution_minutes": 240}
+    response = client.post(url(SlaTier, "add"), {"name": "Gold", **_inline("targets", [target])})
+
+    assert response.status_code == 302
+    assert SlaTier.objects.get(name="Gold").targets.get().first_response_minutes == 30
+
+
+def test_the_calendar_form_refuses_overlapping_opening_hours(client):
+    hours = [
+        {"weekday": 0, "opens": "09:00", "closes": "13:00"},
+        {"weekday": 0, "opens": "12:00", "closes": "18:00"},
+    ]
+    data = {"name": "Desk", "time_zone": "Europe/Berlin", **_inline("opening_hours", hours), **_inline("holidays", [])}
+    response = client.post(url(BusinessCalendar, "add"), data)
+
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.non_form_errors()
+    assert not BusinessCalendar.objects.exists()
+
+
+def test_the_calendar_form_refuses_an_unknown_time_zone(client):
+    data = {"name": "Desk", "time_zone": "Mars/Olympus", **_inline("opening_hours", []), **_inline("holidays", [])}
+    response = client.post(url(BusinessCalendar, "add"), data)
+
+    assert response.status_code == 200
+    assert "time_zone" in response.context["adminform"].form.errors
 
 
 def test_tag_names_follow_the_api_rules(client):

@@ -98,6 +98,14 @@ class Request(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Kept by the SLA clocks (sla.services), for filtering and ordering lists by SLA.
+    sla_tier = models.CharField("SLA tier", max_length=50, blank=True)
+    sla_status = models.CharField(
+        "SLA status", max_length=16, blank=True, help_text="The worst of the request's clocks."
+    )
+    sla_due_at = models.DateTimeField(
+        "SLA due", null=True, blank=True, help_text="The nearest target of a running clock."
+    )
 
     objects = LiveRequestManager()
     all_objects = models.Manager()
@@ -115,6 +123,12 @@ class Request(models.Model):
             models.Index(fields=["assigned_group", "-created_at", "-id"], condition=LIVE, name="req_group_created"),
             models.Index(fields=["requester", "-created_at", "-id"], condition=LIVE, name="req_requester_created"),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="req_deleted"),
+            models.Index(fields=["sla_status", "-created_at", "-id"], condition=LIVE, name="req_sla_status_created"),
+            models.Index(
+                fields=["sla_due_at", "-created_at", "-id"],
+                condition=LIVE & Q(sla_due_at__isnull=False),
+                name="req_sla_due",
+            ),
         ]
 
     def __str__(self):
@@ -177,6 +191,7 @@ class EventKind(models.TextChoices):
     ATTACHED = "attached", "File attached"
     DELETED = "deleted", "Deleted"
     RESTORED = "restored", "Restored"
+    SLA = "sla", "SLA clock changed"
 
 
 class RequestEvent(models.Model):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Group, User
 from accounts.services import requester_get_or_create
 from helpdesk.errors import NotFound, PermissionDenied, TooLarge, ValidationFailed
+from sla.triggers import recompute_after_commit
 
 from .models import (
     Attachment,
@@ -193,6 +194,7 @@ def request_create(
     if tag_names:
         _set_tags(request, tag_names)
     _event(request, actor, EventKind.CREATED, new=request.status)
+    recompute_after_commit(request.pk)
     return request
 
 
@@ -291,6 +293,7 @@ def request_update(*, actor: User, request: Request, changes: dict) -> Request:
         request.save()
         for field, before, after in recorded:
             _event(request, actor, EventKind.CHANGED, field, before, after)
+        recompute_after_commit(request.pk)
     return request
 
 
@@ -306,6 +309,7 @@ def request_delete(*, actor: User, request_id: str) -> None:
     request.deleted_at = timezone.now()
     request.save(update_fields=["deleted_at"])
     _event(request, actor, EventKind.DELETED)
+    recompute_after_commit(request.pk)
 
 
 @transaction.atomic
@@ -317,6 +321,7 @@ def request_restore(*, actor: User, request: Request) -> None:
     request.deleted_at = None
     request.save(update_fields=["deleted_at"])
     _event(request, actor, EventKind.RESTORED)
+    recompute_after_commit(request.pk)
 
 
 # --- comments and attachments ------------------------------------------------------------------
@@ -351,6 +356,7 @@ def comment_add(*, actor: User, request: Request, content: str, is_internal: boo
         fields += ["status", "resolved_at", "closed_at"]
     request.updated_at = now
     request.save(update_fields=fields)
+    recompute_after_commit(request.pk)
     return comment
 
 

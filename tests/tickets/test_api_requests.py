@@ -33,7 +33,16 @@ SEED_LIST_ITEM_KEYS = {
 }
 SEED_DETAIL_KEYS = SEED_LIST_ITEM_KEYS | {"tags", "sla", "comments", "attachments"}
 # Documented additions beyond the seed: the human number and the timestamps the UI shows.
-DETAIL_EXTRA_KEYS = {"number", "source", "resolution", "firstResponseAt", "resolvedAt", "closedAt"}
+DETAIL_EXTRA_KEYS = {
+    "number",
+    "source",
+    "resolution",
+    "firstResponseAt",
+    "resolvedAt",
+    "closedAt",
+    "firstResponseMinutes",
+    "resolutionMinutes",  # Desk365-style durations, in business minutes
+}
 
 
 def data_of(response, status=200):

@@ -203,7 +203,7 @@ def test_demo_data_has_every_status_with_real_history():
     assert Attachment.objects.exists()
     assert Comment.objects.filter(is_internal=False).exists()
     assert Comment.objects.filter(is_internal=True).exists()
-    assert SlaTier.objects.count() == 4
+    assert SlaTier.objects.count() == 2
     assert set(Group.objects.values_list("name", flat=True)) == {"Software Support", "Hardware & Network"}
     # Made through the services: each request has its history, and the rules hold.
     assert RequestEvent.objects.filter(kind=EventKind.CREATED).count() == requests.count()

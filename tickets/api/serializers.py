@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserRefSerializer
 from helpdesk.api.fields import InputSerializer, PublicIdField, StrictCharField, valid_public_id
+from sla.models import ClockStatus
 
 from ..models import Priority, Status
 
@@ -59,11 +60,11 @@ class AttachmentCreatedSerializer(serializers.Serializer):
 
 
 class SlaSerializer(serializers.Serializer):
-    tier = serializers.CharField()
-    responseTarget = serializers.DateTimeField(source="response_target")
-    resolutionTarget = serializers.DateTimeField(source="resolution_target")
-    responseStatus = serializers.CharField(source="response_status")
-    resolutionStatus = serializers.CharField(source="resolution_status")
+    tier = serializers.CharField(help_text="The SLA tier the request's policy picked.")
+    responseTarget = serializers.DateTimeField(source="first_response.target_at")
+    resolutionTarget = serializers.DateTimeField(source="resolution.target_at")
+    responseStatus = serializers.ChoiceField(choices=ClockStatus.choices, source="first_response.status")
+    resolutionStatus = serializers.ChoiceField(choices=ClockStatus.choices, source="resolution.status")
 
 
 class _RequestBase(serializers.Serializer):
@@ -95,6 +96,16 @@ class RequestDetailSerializer(_RequestBase):
     resolvedAt = serializers.DateTimeField(source="resolved_at", allow_null=True)
     closedAt = serializers.DateTimeField(source="closed_at", allow_null=True)
     sla = SlaSerializer()
+    firstResponseMinutes = serializers.IntegerField(
+        source="sla.first_response_minutes",
+        allow_null=True,
+        help_text="Business minutes from creation to the first response (pauses excluded); null before it.",
+    )
+    resolutionMinutes = serializers.IntegerField(
+        source="sla.resolution_minutes",
+        allow_null=True,
+        help_text="Business minutes from creation to resolution (pauses excluded); null while unresolved.",
+    )
     comments = CommentSerializer(source="visible_comments", many=True)
     attachments = AttachmentSerializer(source="visible_attachments", many=True)
 

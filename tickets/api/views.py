@@ -11,9 +11,10 @@ from helpdesk.api.pagination import paginate
 from helpdesk.api.schema import PAGE_PARAMETERS, envelope, page_envelope, responses
 from helpdesk.api.views import rename
 from helpdesk.errors import TooLarge, ValidationFailed
+from sla.models import ClockStatus
 
 from .. import selectors, services
-from ..filters import RequestFilter
+from ..filters import ORDERINGS, RequestFilter
 from ..models import Priority, Source, Status
 from .serializers import (
     AttachmentCreatedSerializer,
@@ -41,6 +42,18 @@ LIST_PARAMETERS = [
         "createdAfter", OpenApiTypes.DATETIME, description="Created at or after (ISO 8601 date or date-time)"
     ),
     OpenApiParameter("createdBefore", OpenApiTypes.DATETIME, description="Created before (ISO 8601 date or date-time)"),
+    OpenApiParameter(
+        "slaStatus",
+        str,
+        enum=ClockStatus.values,
+        description="Filter by the request's SLA status: the worst of its clocks (breached > at_risk > on_track).",
+    ),
+    OpenApiParameter(
+        "ordering",
+        str,
+        enum=list(ORDERINGS),
+        description="Sort order; default -createdAt (newest first). `sla`: nearest running SLA target first.",
+    ),
     *PAGE_PARAMETERS,
 ]
 
