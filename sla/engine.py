@@ -133,8 +133,7 @@ def _local_day_intervals(calendar: Calendar, day: date) -> list[Interval]:
     tz = calendar.tz
     intervals = []
     for start, end in calendar.hours.get(day.weekday(), ()):
-        # Combine the local date with the wall time, then convert: across a DST switch the same wall
-        # time maps to a different UTC offset, which fixed-offset arithmetic in UTC would get wrong.
+        # Combine local date and wall time before converting: the UTC offset differs across a DST switch.
         start_at = datetime.combine(day, start, tzinfo=tz)
         if end == time.max:
             end_at = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
@@ -158,9 +157,9 @@ def _open_intervals(calendar: Calendar, start: datetime, end: datetime | None = 
         if end is None:
             raise ValueError("The calendar has no opening hours.")
         return
-    # Start a day early: the previous local date's last interval can reach into today's.
+    # A day either side: a neighbouring local date's interval can reach into this one (midnight, DST).
     day = start.astimezone(calendar.tz).date() - timedelta(days=1)
-    last_day = end.astimezone(calendar.tz).date() if end is not None else None
+    last_day = end.astimezone(calendar.tz).date() + timedelta(days=1) if end is not None else None
     cursor = start  # never yield anything before this: keeps the output disjoint and in order
     closed_days = 0
     while last_day is None or day <= last_day:
@@ -296,9 +295,9 @@ def compute_clock(
 
     Counted time is open time (of `calendar`, or every instant for a calendar-hours target) from
     creation, minus the paused intervals and, for the resolution clock, minus the resolved/closed
-    intervals. Known pauses count up to the instant the clock is evaluated at (its stop, or now);
-    projections beyond that assume no further pauses. `target_at` is the earliest instant counted
-    time reaches the target; it is in the past when the target was already overrun.
+    intervals. Recorded pauses are excluded up to the instant the clock is evaluated at (its stop,
+    or now); projections beyond that instant assume no further pauses. `target_at` is the earliest
+    instant counted time reaches the target; it is in the past when the target was already overrun.
     """
     if kind not in KINDS:
         raise ValueError(f"Unknown clock kind {kind!r}; expected one of {KINDS}.")
