@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.envelope import assert_names_field, error_of
 from tests.factories import GroupFactory
 from tickets.models import Comment, Priority, Request
 from tickets.services import request_create
@@ -13,22 +14,6 @@ from tickets.services import request_create
 pytestmark = pytest.mark.django_db
 
 VALID_CREATE = {"title": "Printer jammed", "description": "Paper stuck", "priority": "low"}
-
-
-def error_of(response, status):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"success", "error"}
-    assert body["success"] is False
-    assert set(body["error"]) == {"code", "message", "fields"}
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    return body["error"]
-
-
-def assert_names_field(error, field):
-    assert error["message"].startswith(f"{field}:"), error
-    assert field in error["fields"], error
-    assert error["fields"][field] and all(isinstance(m, str) for m in error["fields"][field])
 
 
 @pytest.fixture

@@ -5,34 +5,13 @@ import re
 import pytest
 
 from accounts.models import Role, User
+from tests.envelope import assert_names_field, data_of, error_of
 from tests.factories import AgentFactory, GroupFactory
 
 pytestmark = pytest.mark.django_db
 
 USER_KEYS = {"id", "email", "name", "role", "isVip", "isActive", "groups", "createdAt"}
 GROUP_KEYS = {"id", "name", "description", "members", "createdAt"}
-
-
-def data_of(response, status=200):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"success", "data"}
-    assert body["success"] is True
-    return body["data"]
-
-
-def error_of(response, status):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"success", "error"}
-    assert body["success"] is False
-    assert set(body["error"]) == {"code", "message", "fields"}
-    return body["error"]
-
-
-def assert_names_field(error, field):
-    assert error["message"].startswith(field), error
-    assert field in error["fields"], error
 
 
 # --- me ------------------------------------------------------------------------------------------------

@@ -12,26 +12,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, User
 from accounts.services import token_issue
+from tests.envelope import data_of, error_of
 from tests.factories import RequesterFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def data_of(response, status=200):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"success", "data"}
-    assert body["success"] is True
-    return body["data"]
-
-
-def error_of(response, status):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"success", "error"}
-    assert body["success"] is False
-    assert set(body["error"]) == {"code", "message", "fields"}
-    return body["error"]
 
 
 def log_in(client, email="rita@example.com", password="correct horse battery"):

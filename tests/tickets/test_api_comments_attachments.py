@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.envelope import assert_names_field, data_of, error_of
 from tests.factories import AgentFactory, upload
 from tickets.models import Attachment, Comment, EventKind, Priority, Request, RequestEvent, Status
 from tickets.services import attachment_add, comment_add, request_create, request_update
@@ -13,28 +14,6 @@ from tickets.services import attachment_add, comment_add, request_create, reques
 pytestmark = pytest.mark.django_db
 
 ISO_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-
-
-def data_of(response, status=200):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"success", "data"}
-    assert body["success"] is True
-    return body["data"]
-
-
-def error_of(response, status):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"success", "error"}
-    assert body["success"] is False
-    assert set(body["error"]) == {"code", "message", "fields"}
-    return body["error"]
-
-
-def assert_names_field(error, field):
-    assert error["message"].startswith(field), error
-    assert field in error["fields"], error
 
 
 def downloaded(response) -> bytes:

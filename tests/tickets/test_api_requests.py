@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Role, User
+from tests.envelope import assert_names_field, data_of, error_of
 from tests.factories import AgentFactory, CategoryFactory, GroupFactory, RequesterFactory, RequestFactory
 from tickets.models import Comment, EventKind, Priority, Request, RequestEvent, Status
 from tickets.services import comment_add, request_create
@@ -43,28 +44,6 @@ DETAIL_EXTRA_KEYS = {
     "firstResponseMinutes",
     "resolutionMinutes",  # Desk365-style durations, in business minutes
 }
-
-
-def data_of(response, status=200):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"success", "data"}
-    assert body["success"] is True
-    return body["data"]
-
-
-def error_of(response, status):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"success", "error"}
-    assert body["success"] is False
-    assert set(body["error"]) == {"code", "message", "fields"}
-    return body["error"]
-
-
-def assert_names_field(error, field):
-    assert error["message"].startswith(field), error
-    assert field in error["fields"], error
 
 
 def ids_of(data):
