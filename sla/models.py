@@ -166,7 +166,7 @@ class SlaClock(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["request", "kind"]
+        ordering = ["request_id", "kind"]  # not "request": that would join and sort by the request's order
         constraints = [models.UniqueConstraint(fields=["request", "kind"], name="one_clock_per_kind")]
         indexes = [
             models.Index(fields=["next_check_at"], condition=Q(next_check_at__isnull=False), name="clock_due"),

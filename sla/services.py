@@ -6,13 +6,14 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from tickets.models import EventKind, Request, RequestEvent
 
 from .defaults import DEFAULT_TIER, DEMO_TIME_ZONE, OFFICE_HOURS, TIERS
 from .models import BusinessCalendar, ClockStatus, OpeningHours, SlaClock, SlaPolicy, SlaTarget, SlaTier
-from .selectors import SlaConfig, compute_request_sla, load_config, status_changes
+from .selectors import SlaConfig, compute_request_sla, load_config
 
 log = logging.getLogger(__name__)
 
@@ -20,51 +21,87 @@ log = logging.getLogger(__name__)
 NOTABLE = {ClockStatus.AT_RISK, ClockStatus.BREACHED, ClockStatus.MET}
 
 
+CLOCK_KINDS = ("first_response", "resolution")
+
+
+def _locked(request_ids: list[int]) -> QuerySet[Request]:
+    # A request's row is the lock of its clocks: whoever writes clocks takes it first, so a recompute
+    # and a sweep wait for each other in one order and never deadlock. (of: not the requester's row.)
+    return Request.all_objects.select_for_update(of=("self",)).select_related("requester").filter(pk__in=request_ids)
+
+
+def _recompute_locked(requests: list[Request], *, now: datetime, config: SlaConfig) -> None:
+    """Brings the clocks and SLA columns of these requests, locked by the caller with their requester
+    loaded, up to date in a fixed number of queries. Clocks are read under the lock, so a status move
+    is recorded once however many recomputes and sweeps run at once."""
+    ids = [r.pk for r in requests]
+    stored: dict[int, dict[str, SlaClock]] = defaultdict(dict)
+    for clock in SlaClock.objects.filter(request_id__in=ids).order_by():
+        stored[clock.request_id][clock.kind] = clock
+    changes: dict[int, list] = defaultdict(list)
+    events = RequestEvent.objects.filter(request_id__in=ids, kind=EventKind.CHANGED, field="status")
+    for request_id, *change in events.order_by("created_at", "id").values_list(
+        "request_id", "created_at", "old_value", "new_value"
+    ):
+        changes[request_id].append(tuple(change))
+
+    clocks, moves, moved_requests = [], [], []
+    for request in requests:
+        if request.deleted_at is not None:  # off the sweep, as they were
+            for clock in stored[request.pk].values():
+                clock.pk, clock.next_check_at = None, None
+                clocks.append(clock)
+            continue
+        sla = compute_request_sla(request, config=config, changes=changes[request.pk], now=now)
+        for kind, result in zip(CLOCK_KINDS, (sla.first_response, sla.resolution), strict=True):
+            before = stored[request.pk].get(kind)
+            if before is not None and before.status != result.status and result.status in NOTABLE:
+                moves.append(
+                    RequestEvent(
+                        request_id=request.pk,
+                        kind=EventKind.SLA,
+                        field=kind,
+                        old_value=before.status,
+                        new_value=result.status,
+                        created_at=now,
+                    )
+                )
+            clocks.append(
+                SlaClock(
+                    request_id=request.pk,
+                    kind=kind,
+                    status=result.status,
+                    target_at=result.target_at,
+                    elapsed_seconds=int(result.elapsed.total_seconds()),
+                    next_check_at=result.next_change_at,
+                    computed_at=now,
+                )
+            )
+        columns = (sla.tier, sla.worst_status, sla.nearest_due)
+        if columns != (request.sla_tier, request.sla_status, request.sla_due_at):
+            request.sla_tier, request.sla_status, request.sla_due_at = columns
+            moved_requests.append(request)
+    # Rows are rewritten, not bulk_update()d: Django builds a CASE per row and field, about 1 ms a
+    # row in Python, which was most of a sweep's time.
+    SlaClock.objects.filter(request_id__in=ids).delete()
+    SlaClock.objects.bulk_create(clocks, batch_size=1000)
+    RequestEvent.objects.bulk_create(moves)
+    Request.all_objects.bulk_update(moved_requests, ["sla_tier", "sla_status", "sla_due_at"], batch_size=500)
+
+
 @transaction.atomic
 def clocks_recompute(*, request_id: int, now: datetime | None = None, config: SlaConfig | None = None) -> None:
     """Brings the request's stored clocks (and its SLA columns) up to date with the engine.
     Idempotent; a status move is recorded once even when two workers recompute at once."""
-    now = now or timezone.now()
-    request = Request.all_objects.select_related("requester").filter(pk=request_id).first()
-    if request is None:
-        return
-    clocks = {c.kind: c for c in SlaClock.objects.select_for_update().filter(request_id=request_id)}
-    if request.deleted_at is not None:
-        SlaClock.objects.filter(request_id=request_id).update(next_check_at=None)
-        return
-
-    sla = compute_request_sla(request, config=config or load_config(), changes=status_changes(request), now=now)
-    for kind, result in (("first_response", sla.first_response), ("resolution", sla.resolution)):
-        values = {
-            "status": result.status,
-            "target_at": result.target_at,
-            "elapsed_seconds": int(result.elapsed.total_seconds()),
-            "next_check_at": result.next_change_at,
-            "computed_at": now,
-        }
-        clock = clocks.get(kind)
-        if clock is None:
-            SlaClock.objects.create(request_id=request_id, kind=kind, **values)
-            continue
-        # The conditional update decides who records the move when two recomputes race.
-        moved = SlaClock.objects.filter(pk=clock.pk, status=clock.status).update(**values)
-        if moved and clock.status != result.status and result.status in NOTABLE:
-            RequestEvent.objects.create(
-                request_id=request_id,
-                kind=EventKind.SLA,
-                field=kind,
-                old_value=clock.status,
-                new_value=result.status,
-                created_at=now,
-            )
-    Request.all_objects.filter(pk=request_id).update(
-        sla_tier=sla.tier, sla_status=sla.worst_status, sla_due_at=sla.nearest_due
-    )
+    request = _locked([request_id]).first()
+    if request is not None:
+        _recompute_locked([request], now=now or timezone.now(), config=config or load_config())
 
 
 def clocks_sweep(*, now: datetime | None = None, batch: int = 500, budget: timedelta = timedelta(seconds=50)) -> int:
-    """Recomputes the requests whose clocks are due. With none due it costs one indexed query.
-    Safe to run twice at once: each due clock is claimed with a conditional update."""
+    """Recomputes the requests whose clocks are due, a batch per transaction and a few queries per
+    batch. With none due it costs one indexed query. Safe to run twice at once: a batch locks its
+    requests (a second sweep on PostgreSQL skips them) and keeps only those still due under the lock."""
     now = now or timezone.now()
     deadline = time.monotonic() + budget.total_seconds()
     config = None
@@ -73,59 +110,51 @@ def clocks_sweep(*, now: datetime | None = None, batch: int = 500, budget: timed
         due = list(
             SlaClock.objects.filter(next_check_at__lte=now)
             .order_by("next_check_at")
-            .values_list("pk", "request_id", "next_check_at")[:batch]
+            .values_list("request_id", flat=True)[:batch]
         )
         if not due:
             break
         config = config or load_config()
-        for pk, request_id, check_at in due:
-            try:
-                with transaction.atomic():
-                    # Claim the clock; a rollback gives it back for the next sweep.
-                    if SlaClock.objects.filter(pk=pk, next_check_at=check_at).update(next_check_at=None):
-                        clocks_recompute(request_id=request_id, now=now, config=config)
-                        handled += 1
-            except Exception:
-                log.exception("SLA recompute failed for request %s", request_id)
-        if len(due) < batch:
-            break
+        ids = sorted(set(due))
+        try:
+            done = _sweep_batch(ids, now=now, config=config, skip_locked=True)
+        except Exception:
+            # One request the engine cannot compute must not hold up the others behind it.
+            log.warning("SLA sweep batch failed; retrying its requests one at a time", exc_info=True)
+            done = 0
+            for request_id in ids:
+                try:
+                    done += _sweep_batch([request_id], now=now, config=config, skip_locked=False)
+                except Exception:
+                    log.exception("SLA recompute failed for request %s", request_id)
+        handled += done
+        if len(due) < batch or not done:
+            break  # the rest is due later, or held by a concurrent sweep
     return handled
 
 
-def clocks_rebuild(*, chunk: int = 2000) -> int:
-    """Recomputes every live request's clocks in bulk (after seeding, or after changing tiers or
-    calendars): a few queries per chunk, not per request. Records no moves: it is a rebuild."""
+@transaction.atomic
+def _sweep_batch(request_ids: list[int], *, now: datetime, config: SlaConfig, skip_locked: bool) -> int:
+    requests = list(_locked(request_ids).select_for_update(skip_locked=skip_locked, of=("self",)).order_by("pk"))
+    still_due = set(
+        SlaClock.objects.filter(request_id__in=[r.pk for r in requests], next_check_at__lte=now).values_list(
+            "request_id", flat=True
+        )
+    )
+    requests = [r for r in requests if r.pk in still_due]
+    _recompute_locked(requests, now=now, config=config)
+    return len(requests)
+
+
+def clocks_rebuild(*, chunk: int = 1000) -> int:
+    """Recomputes every live request's clocks in chunks (after seeding, or after changing tiers or
+    calendars): a few queries per chunk, not per request."""
     config, now, count = load_config(), timezone.now(), 0
     ids = list(Request.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
         with transaction.atomic():
-            requests = list(Request.objects.filter(pk__in=part).select_related("requester"))
-            changes: dict[int, list] = defaultdict(list)
-            events = RequestEvent.objects.filter(request_id__in=part, kind=EventKind.CHANGED, field="status")
-            for request_id, *change in events.order_by("created_at", "id").values_list(
-                "request_id", "created_at", "old_value", "new_value"
-            ):
-                changes[request_id].append(tuple(change))
-            clocks = []
-            for request in requests:
-                sla = compute_request_sla(request, config=config, changes=changes[request.pk], now=now)
-                request.sla_tier, request.sla_status, request.sla_due_at = sla.tier, sla.worst_status, sla.nearest_due
-                clocks += [
-                    SlaClock(
-                        request_id=request.pk,
-                        kind=kind,
-                        status=result.status,
-                        target_at=result.target_at,
-                        elapsed_seconds=int(result.elapsed.total_seconds()),
-                        next_check_at=result.next_change_at,
-                        computed_at=now,
-                    )
-                    for kind, result in (("first_response", sla.first_response), ("resolution", sla.resolution))
-                ]
-            SlaClock.objects.filter(request_id__in=part).delete()
-            SlaClock.objects.bulk_create(clocks, batch_size=1000)
-            Request.all_objects.bulk_update(requests, ["sla_tier", "sla_status", "sla_due_at"], batch_size=1000)
+            requests = list(_locked(ids[start : start + chunk]).order_by("pk"))
+            _recompute_locked(requests, now=now, config=config)
         count += len(requests)
     return count
 

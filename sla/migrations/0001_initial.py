@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
                 ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sla_clocks', to='tickets.request')),
             ],
             options={
-                'ordering': ['request', 'kind'],
+                'ordering': ['request_id', 'kind'],
                 'indexes': [models.Index(condition=models.Q(('next_check_at__isnull', False)), fields=['next_check_at'], name='clock_due')],
                 'constraints': [models.UniqueConstraint(fields=('request', 'kind'), name='one_clock_per_kind')],
             },

@@ -1,8 +1,10 @@
 """The stored SLA clocks: recompute, the sweep by index, policies, calendars and history events."""
 
+import threading
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.db import connection, connections
 from django.utils import timezone
 
 from sla.models import BusinessCalendar, OpeningHours, SlaClock, SlaPolicy, SlaTarget, SlaTier
@@ -213,3 +215,76 @@ def test_a_groups_calendar_decides_its_business_hours(requester, agent):
     clocks_recompute(request_id=request.pk, now=T0)
 
     assert clocks_of(request)["first_response"].target_at == datetime(2026, 3, 2, 21, 0, tzinfo=UTC)
+
+
+# --- failures and concurrency ------------------------------------------------------------------
+
+
+def make_due(count):
+    tier = SlaTier.objects.get_or_create(name="Hourly", defaults={"is_default": True})[0]
+    for priority in Priority.values:
+        SlaTarget.objects.get_or_create(
+            tier=tier,
+            priority=priority,
+            defaults={"first_response_minutes": 60, "resolution_minutes": 240, "business_hours": False},
+        )
+    requester = RequesterFactory()
+    ids = []
+    for n in range(count):
+        request = request_create(actor=requester, title=f"r{n}", description="x", priority=Priority.HIGH)
+        Request.objects.filter(pk=request.pk).update(created_at=T0, updated_at=T0)
+        clocks_recompute(request_id=request.pk, now=T0)
+        ids.append(request.pk)
+    return ids
+
+
+def test_one_request_the_engine_cannot_compute_does_not_hold_up_the_others(monkeypatch, caplog, db):
+    from sla import services
+
+    ids = make_due(3)
+    real = services.compute_request_sla
+
+    def compute(request, **kwargs):
+        if request.pk == ids[1]:
+            raise ValueError("broken history")
+        return real(request, **kwargs)
+
+    monkeypatch.setattr(services, "compute_request_sla", compute)
+    assert clocks_sweep(now=T0 + timedelta(minutes=61)) == 2
+    assert set(Request.objects.filter(sla_status="breached").values_list("pk", flat=True)) == {ids[0], ids[2]}
+    # The broken one stays due, for the next sweep once it is fixed.
+    assert SlaClock.objects.filter(request_id=ids[1], next_check_at__lte=T0 + timedelta(minutes=61)).exists()
+    assert "SLA recompute failed for request" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sweeps_and_recomputes_running_at_once_record_each_move_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs real row locks: runs on the PostgreSQL pass")
+    ids = make_due(60)
+    now = T0 + timedelta(minutes=61)
+    errors = []
+
+    def run(work):
+        try:
+            work()
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def recompute_all():
+        for pk in reversed(ids):
+            clocks_recompute(request_id=pk, now=now)
+
+    threads = [threading.Thread(target=run, args=(lambda: clocks_sweep(now=now, batch=10),)) for _ in range(3)]
+    threads.append(threading.Thread(target=run, args=(recompute_all,)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    assert errors == []
+    breached = RequestEvent.objects.filter(kind=EventKind.SLA, field="first_response", new_value="breached")
+    assert sorted(breached.values_list("request_id", flat=True)) == sorted(ids)
+    assert not SlaClock.objects.filter(next_check_at__lte=now).exists()
