@@ -1,5 +1,6 @@
-"""The real services of the integration tests: Redis, a shared PostgreSQL test database, and a Celery
-worker with embedded beat running as a subprocess against both.
+"""The real services of the integration tests: a shared PostgreSQL test database, a broker (Redis, or
+the embedded filesystem broker of `make run`), and a Celery worker with embedded beat running as a
+subprocess against both.
 
 The worker is a separate process, so it must see the rows the test commits: that rules out the
 in-memory SQLite test database, and these tests skip on SQLite (the PostgreSQL pass of
@@ -55,11 +56,15 @@ def _redis_db(worker_id: str) -> int:
 
 
 @pytest.fixture
-def shared_services(transactional_db):
-    """Skips (or, under CI, fails) unless the database is shared and Redis answers; yields the URL
-    of an empty Redis database of this process's own, flushed again afterwards."""
+def shared_database(transactional_db):
     if connection.vendor != "postgresql":
         pytest.skip("needs a shared database: run on PostgreSQL (DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
+def shared_services(shared_database):
+    """Skips (or, under CI, fails) unless the database is shared and Redis answers; yields the URL
+    of an empty Redis database of this process's own, flushed again afterwards."""
     db = _redis_db(_xdist_worker())
     client = redis.Redis(
         host=REDIS_HOST, port=REDIS_PORT, db=db, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 0)
@@ -91,21 +96,43 @@ def _reset_broker_pool() -> None:
 BROKER_ENVIRONMENT = ("CELERY_BROKER_URL", "CELERY_BROKER_READ_URL", "CELERY_BROKER_WRITE_URL")
 
 
-@pytest.fixture
-def celery_on_redis(settings, shared_services, monkeypatch):
-    """This test process sends its tasks to the Redis database, as a web process would: not eagerly,
-    and not through the filesystem transport the settings fall back to without REDIS_URL."""
+def _send_tasks_for_real(settings, monkeypatch):
     # Autouse fixtures run first, so this undoes tests/conftest.py's CELERY_TASK_ALWAYS_EAGER = True.
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    # Without REDIS_URL the settings name a broker transport and its options; drop them all, as a
-    # process started with REDIS_URL would have none of them.
+    # Drop the broker settings of this process, as a process started otherwise would have none of them.
     for name in [name for name in dir(django_settings) if name.startswith("CELERY_BROKER_")]:
         delattr(settings, name)
-    settings.CELERY_BROKER_URL = shared_services
     for name in BROKER_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(params=["redis", "files"])
+def broker(request, settings, monkeypatch, tmp_path):
+    """This test process sends its tasks as a web process would, not eagerly: to Redis (REDIS_URL
+    set), or through the embedded filesystem broker under var/ (no REDIS_URL, the `make run` default).
+    Returns the environment the worker needs to share that broker."""
+    var = tmp_path / "var"
+    _send_tasks_for_real(settings, monkeypatch)
+    if request.param == "redis":
+        url = request.getfixturevalue("shared_services")
+        settings.CELERY_BROKER_URL = url
+        worker_env = {"REDIS_URL": url, "HELPDESK_VAR_DIR": str(var)}
+    else:
+        request.getfixturevalue("shared_database")
+        for folder in ("queue", "control"):
+            (var / folder).mkdir(parents=True)
+        settings.CELERY_BROKER_URL = "filesystem://"
+        settings.CELERY_BROKER_TRANSPORT = "helpdesk.queue_files:Transport"
+        settings.CELERY_BROKER_TRANSPORT_OPTIONS = {
+            "data_folder_in": str(var / "queue"),
+            "data_folder_out": str(var / "queue"),
+            "control_folder": str(var / "control"),
+            "store_processed": False,
+            "polling_interval": 0.1,
+        }
+        worker_env = {"HELPDESK_VAR_DIR": str(var)}
     _reset_broker_pool()
-    yield shared_services
+    yield worker_env
     _reset_broker_pool()
 
 
@@ -143,24 +170,23 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def celery_worker(request, celery_on_redis, tmp_path):
-    """`celery worker -B` on the test's Redis database and PostgreSQL test database, with the SLA
-    sweep on beat every second. Ready when it answers a ping; always stopped afterwards."""
-    var = tmp_path / "var"
-    var.mkdir()
+def celery_worker(request, broker, tmp_path):
+    """`celery worker -B` on the test's broker and PostgreSQL test database, with the SLA sweep on
+    beat every second. Ready when it answers a ping; always stopped afterwards."""
+    var = Path(broker["HELPDESK_VAR_DIR"])
+    var.mkdir(exist_ok=True)
     nodename = f"sla-it-{_xdist_worker()}@integration"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
         "DATABASE_URL": _database_url(),
-        "REDIS_URL": celery_on_redis,
         "SLA_SWEEP_SECONDS": "1",
-        "HELPDESK_VAR_DIR": str(var),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "PYTHONUNBUFFERED": "1",
     }
-    for name in BROKER_ENVIRONMENT:
+    for name in (*BROKER_ENVIRONMENT, "REDIS_URL"):
         env.pop(name, None)
+    env.update(broker)
     command = [
         *(sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "-B", "-P", "solo"),
         *("--without-mingle", "--without-gossip", "-s", str(var / "beat-schedule"), "-n", nodename, "-l", "info"),

@@ -1,5 +1,6 @@
-"""End to end: SLA statuses advance through a real Celery worker and beat on Redis. The test makes
-changes through the services and reads through the API; it never runs an SLA task or service itself."""
+"""End to end: SLA statuses advance through a real Celery worker and beat, on Redis and on the embedded
+filesystem broker of `make run` (no Redis). The test makes changes through the services and reads
+through the API; it never runs an SLA task or service itself."""
 
 import logging
 import re
