@@ -123,6 +123,10 @@ class RequestEventInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("actor")
 
 
+HISTORY_FIELDS = ("source", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "deleted_at")
+SLA_FIELDS = ("sla_tier", "sla_status", "sla_due_at")  # kept by the SLA clocks
+
+
 @admin.register(Request)
 class RequestAdmin(ServiceSaveMixin, admin.ModelAdmin):
     add_fieldsets = (
@@ -133,33 +137,10 @@ class RequestAdmin(ServiceSaveMixin, admin.ModelAdmin):
         (None, {"fields": ("number", "public_id", "title", "description", "status", "priority", "category", "tags")}),
         ("People", {"fields": ("requester", "assigned_group", "assigned_to")}),
         ("Resolution", {"fields": ("resolution",)}),
-        (
-            "History",
-            {
-                "fields": (
-                    "source",
-                    "created_at",
-                    "updated_at",
-                    "first_response_at",
-                    "resolved_at",
-                    "closed_at",
-                    "deleted_at",
-                )
-            },
-        ),
+        ("History", {"fields": HISTORY_FIELDS}),
+        ("SLA", {"fields": SLA_FIELDS}),
     )
-    readonly_fields = (
-        "number",
-        "public_id",
-        "requester",
-        "source",
-        "created_at",
-        "updated_at",
-        "first_response_at",
-        "resolved_at",
-        "closed_at",
-        "deleted_at",
-    )
+    readonly_fields = ("number", "public_id", "requester", *HISTORY_FIELDS, *SLA_FIELDS)
     autocomplete_fields = ("requester", "assigned_to", "assigned_group", "category", "tags")
     inlines = (CommentInline, AttachmentInline, RequestEventInline)
     list_display = (
@@ -175,7 +156,7 @@ class RequestAdmin(ServiceSaveMixin, admin.ModelAdmin):
         "is_deleted",
     )
     list_display_links = ("number", "title")
-    list_filter = ("status", "priority", "source", "assigned_group", DeletedFilter)
+    list_filter = ("status", "priority", "sla_status", "source", "assigned_group", DeletedFilter)
     list_select_related = ("requester", "assigned_to", "assigned_group")
     list_per_page = 50
     search_fields = ("title", "public_id", "requester__email")
