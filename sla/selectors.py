@@ -85,12 +85,15 @@ def load_config() -> SlaConfig:
     return SlaConfig(policies, dict(tiers), default_tier_id, calendars, default_calendar, group_calendar)
 
 
-def status_changes(request: Request) -> list[tuple[datetime, str, str]]:
-    return list(
-        RequestEvent.objects.filter(request=request, kind=EventKind.CHANGED, field="status")
-        .order_by("created_at", "id")
-        .values_list("created_at", "old_value", "new_value")
-    )
+def status_changes(request_ids: list[int]) -> dict[int, list[tuple[datetime, str, str]]]:
+    """(when, old status, new status) per request, oldest first, in one query for many requests."""
+    changes: dict[int, list] = defaultdict(list)
+    events = RequestEvent.objects.filter(request_id__in=request_ids, kind=EventKind.CHANGED, field="status")
+    for request_id, *change in events.order_by("created_at", "id").values_list(
+        "request_id", "created_at", "old_value", "new_value"
+    ):
+        changes[request_id].append(tuple(change))
+    return changes
 
 
 @dataclass(frozen=True)
@@ -149,5 +152,5 @@ def compute_request_sla(request: Request, *, config: SlaConfig, changes, now: da
 def sla_for_request(request: Request, *, now: datetime | None = None) -> RequestSla:
     """The request's SLA right now, straight from the engine (the stored clocks may lag by a sweep)."""
     return compute_request_sla(
-        request, config=load_config(), changes=status_changes(request), now=now or timezone.now()
+        request, config=load_config(), changes=status_changes([request.pk])[request.pk], now=now or timezone.now()
     )

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from tickets.models import EventKind, Request, RequestEvent
 
+from . import engine
 from .defaults import DEFAULT_TIER, DEMO_TIME_ZONE, OFFICE_HOURS, TIERS
 from .models import BusinessCalendar, ClockStatus, OpeningHours, SlaClock, SlaPolicy, SlaTarget, SlaTier
-from .selectors import SlaConfig, compute_request_sla, load_config
+from .selectors import SlaConfig, compute_request_sla, load_config, status_changes
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +22,14 @@ log = logging.getLogger(__name__)
 NOTABLE = {ClockStatus.AT_RISK, ClockStatus.BREACHED, ClockStatus.MET}
 
 
-CLOCK_KINDS = ("first_response", "resolution")
-
-
-def _locked(request_ids: list[int]) -> QuerySet[Request]:
+def _locked(request_ids: list[int], *, skip_locked: bool = False) -> QuerySet[Request]:
     # A request's row is the lock of its clocks: whoever writes clocks takes it first, so a recompute
     # and a sweep wait for each other in one order and never deadlock. (of: not the requester's row.)
-    return Request.all_objects.select_for_update(of=("self",)).select_related("requester").filter(pk__in=request_ids)
+    return (
+        Request.all_objects.select_for_update(skip_locked=skip_locked, of=("self",))
+        .select_related("requester")
+        .filter(pk__in=request_ids)
+    )
 
 
 def _recompute_locked(requests: list[Request], *, now: datetime, config: SlaConfig) -> None:
@@ -38,12 +40,7 @@ def _recompute_locked(requests: list[Request], *, now: datetime, config: SlaConf
     stored: dict[int, dict[str, SlaClock]] = defaultdict(dict)
     for clock in SlaClock.objects.filter(request_id__in=ids).order_by():
         stored[clock.request_id][clock.kind] = clock
-    changes: dict[int, list] = defaultdict(list)
-    events = RequestEvent.objects.filter(request_id__in=ids, kind=EventKind.CHANGED, field="status")
-    for request_id, *change in events.order_by("created_at", "id").values_list(
-        "request_id", "created_at", "old_value", "new_value"
-    ):
-        changes[request_id].append(tuple(change))
+    changes = status_changes(ids)
 
     clocks, moves, moved_requests = [], [], []
     for request in requests:
@@ -54,7 +51,7 @@ def _recompute_locked(requests: list[Request], *, now: datetime, config: SlaConf
             ]
             continue
         sla = compute_request_sla(request, config=config, changes=changes[request.pk], now=now)
-        for kind, result in zip(CLOCK_KINDS, (sla.first_response, sla.resolution), strict=True):
+        for kind, result in zip(engine.KINDS, (sla.first_response, sla.resolution), strict=True):
             before = stored[request.pk].get(kind)
             if before is not None and before.status != result.status and result.status in NOTABLE:
                 moves.append(
@@ -149,7 +146,7 @@ def clocks_sweep(*, now: datetime | None = None, batch: int = 500, budget: timed
 
 @transaction.atomic
 def _sweep_batch(request_ids: list[int], *, now: datetime, config: SlaConfig, skip_locked: bool) -> int:
-    requests = list(_locked(request_ids).select_for_update(skip_locked=skip_locked, of=("self",)).order_by("pk"))
+    requests = list(_locked(request_ids, skip_locked=skip_locked).order_by("pk"))
     still_due = set(
         SlaClock.objects.filter(request_id__in=[r.pk for r in requests], next_check_at__lte=now).values_list(
             "request_id", flat=True

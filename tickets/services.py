@@ -375,6 +375,14 @@ def sanitize_filename(name: str) -> str:
     return name or "attachment"
 
 
+def ensure_upload_fits(size: int, *, slack: int = 0) -> None:
+    """The attachment size limit. slack: bytes of multipart framing allowed around the file, for a
+    check of the whole request body before it is read."""
+    if size > settings.ATTACHMENT_MAX_BYTES + slack:
+        limit_mb = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
+        raise TooLarge.for_field("file", f"larger than the {limit_mb:g} MB limit")
+
+
 @transaction.atomic
 def attachment_add(
     *, actor: User, request: Request, upload: UploadedFile, comment: Comment | None = None
@@ -383,9 +391,7 @@ def attachment_add(
     _ensure_open_for_requester(actor, request, field="file")
     if comment is not None and comment.is_internal and not actor.is_agent:
         raise PermissionDenied("Requesters cannot attach files to internal notes.")
-    if upload.size > settings.ATTACHMENT_MAX_BYTES:
-        limit_mb = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
-        raise TooLarge.for_field("file", f"larger than the {limit_mb:g} MB limit")
+    ensure_upload_fits(upload.size)
     if upload.size == 0:
         raise ValidationFailed.for_field("file", "the file is empty")
     filename = sanitize_filename(upload.name)

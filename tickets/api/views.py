@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -10,7 +9,7 @@ from helpdesk.api.envelope import ok
 from helpdesk.api.pagination import paginate
 from helpdesk.api.schema import PAGE_PARAMETERS, envelope, page_envelope, responses
 from helpdesk.api.views import rename
-from helpdesk.errors import TooLarge, ValidationFailed
+from helpdesk.errors import ValidationFailed
 from sla.models import ClockStatus
 
 from .. import selectors, services
@@ -157,10 +156,8 @@ class RequestAttachmentsView(APIView):
     )
     def post(self, request, request_id):
         found = selectors.request_get(user=request.user, public_id=request_id)
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > settings.ATTACHMENT_MAX_BYTES + UPLOAD_OVERHEAD:
-            limit_mb = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
-            raise TooLarge.for_field("file", f"larger than the {limit_mb:g} MB limit")
+        # Refuse an oversized body before reading it.
+        services.ensure_upload_fits(int(request.META.get("CONTENT_LENGTH") or 0), slack=UPLOAD_OVERHEAD)
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationFailed.for_field("file", "send the file as multipart form field 'file'")
