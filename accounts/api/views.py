@@ -1,12 +1,11 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
-from rest_framework.views import APIView
 
 from helpdesk.api.envelope import ok
 from helpdesk.api.pagination import paginate
 from helpdesk.api.schema import PAGE_PARAMETERS, envelope, page_envelope, responses
 from helpdesk.api.throttling import LoginRateThrottle
-from helpdesk.api.views import rename
+from helpdesk.api.views import ApiView, rename
 from helpdesk.errors import ValidationFailed
 
 from .. import selectors, services
@@ -27,7 +26,7 @@ USER_FIELDS = {"isVip": "is_vip", "isActive": "is_active", "groups": "group_ids"
 GROUP_FIELDS = {"members": "member_ids"}
 
 
-class TokenView(APIView):
+class TokenView(ApiView):
     throttle_classes = [LoginRateThrottle]
 
     def get_permissions(self):
@@ -65,7 +64,7 @@ class TokenView(APIView):
         return ok({"revoked": True})
 
 
-class UserListView(APIView):
+class UserListView(ApiView):
     @extend_schema(
         parameters=PAGE_PARAMETERS,
         responses=responses({200: page_envelope("UserPage", "users", UserSerializer)}, 400, 403),
@@ -88,7 +87,7 @@ class UserListView(APIView):
         return ok(UserSerializer(user).data, status=201)
 
 
-class UserDetailView(APIView):
+class UserDetailView(ApiView):
     @extend_schema(responses=responses({200: envelope("UserDetail", UserSerializer)}, 404), summary="Get a user")
     def get(self, request, user_id):
         return ok(UserSerializer(selectors.user_get(actor=request.user, public_id=user_id)).data)
@@ -106,13 +105,13 @@ class UserDetailView(APIView):
         return ok(UserSerializer(selectors.user_get(actor=request.user, public_id=user.public_id)).data)
 
 
-class UserMeView(APIView):
+class UserMeView(ApiView):
     @extend_schema(responses=responses({200: envelope("Me", UserSerializer)}), summary="The caller")
     def get(self, request):
         return ok(UserSerializer(selectors.user_get(actor=request.user, public_id=request.user.public_id)).data)
 
 
-class GroupListView(APIView):
+class GroupListView(ApiView):
     @extend_schema(
         parameters=PAGE_PARAMETERS,
         responses=responses({200: page_envelope("GroupPage", "groups", GroupSerializer)}, 400, 403),
@@ -135,7 +134,7 @@ class GroupListView(APIView):
         return ok(GroupSerializer(group).data, status=201)
 
 
-class GroupDetailView(APIView):
+class GroupDetailView(ApiView):
     @extend_schema(
         responses=responses({200: envelope("GroupDetail", GroupSerializer)}, 403, 404), summary="Get a group"
     )

@@ -1,4 +1,10 @@
-"""Small helpers shared by the /v1 views."""
+"""Small helpers shared by the /v1 views, and the base class every /v1 view derives from."""
+
+from rest_framework.views import APIView
+
+
+class ApiView(APIView):
+    """The base of every /v1 endpoint: the place for behaviour all of them share."""
 
 
 def rename(data: dict, names: dict[str, str]) -> dict:

@@ -3,12 +3,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.views import APIView
 
 from helpdesk.api.envelope import ok
 from helpdesk.api.pagination import paginate
 from helpdesk.api.schema import PAGE_PARAMETERS, envelope, page_envelope, responses
-from helpdesk.api.views import rename
+from helpdesk.api.views import ApiView, rename
 from helpdesk.errors import ValidationFailed
 from sla.models import ClockStatus
 
@@ -57,7 +56,7 @@ LIST_PARAMETERS = [
 ]
 
 
-class RequestListView(APIView):
+class RequestListView(ApiView):
     @extend_schema(
         parameters=LIST_PARAMETERS,
         responses=responses({200: page_envelope("RequestPage", "requests", RequestListItemSerializer)}, 400),
@@ -86,7 +85,7 @@ class RequestListView(APIView):
         return ok(RequestCreatedSerializer(created).data, status=201)
 
 
-class RequestDetailView(APIView):
+class RequestDetailView(ApiView):
     @extend_schema(
         responses=responses({200: envelope("RequestDetail", RequestDetailSerializer)}, 404),
         summary="Get a request with its SLA, comments and attachments",
@@ -117,7 +116,7 @@ class RequestDetailView(APIView):
         return ok({"deleted": True})
 
 
-class RequestCommentsView(APIView):
+class RequestCommentsView(ApiView):
     @extend_schema(
         parameters=PAGE_PARAMETERS,
         responses=responses({200: page_envelope("CommentPage", "comments", CommentSerializer)}, 400, 404),
@@ -146,7 +145,7 @@ class RequestCommentsView(APIView):
         return ok(CommentSerializer(comment).data, status=201)
 
 
-class RequestAttachmentsView(APIView):
+class RequestAttachmentsView(ApiView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -165,7 +164,7 @@ class RequestAttachmentsView(APIView):
         return ok(AttachmentCreatedSerializer(attachment, context={"request": request}).data, status=201)
 
 
-class AttachmentDownloadView(APIView):
+class AttachmentDownloadView(ApiView):
     @extend_schema(
         responses=responses({200: OpenApiResponse(OpenApiTypes.BINARY, description="The file, as a download")}, 404),
         summary="Download an attachment",
