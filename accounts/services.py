@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.errors import DomainError, PermissionDenied, ValidationFailed
-from sla.tasks import rebuild_all_clocks
+from sla.triggers import rebuild_after_commit
 
+from . import login_guard
 from .models import ApiToken, Group, Role, User
 
 USER_FIELDS_SELF_SERVICE = {"name", "password"}
@@ -163,7 +164,7 @@ def group_update(*, actor: User, group: Group, changes: dict) -> Group:
     if "calendar" in changes:
         group.calendar = changes["calendar"]
         # The group's requests count business hours on another calendar now.
-        transaction.on_commit(rebuild_all_clocks.delay)
+        rebuild_after_commit()
     group.save()
     if "member_ids" in changes:
         group.members.set(_agents_by_ids(changes["member_ids"]))
@@ -177,10 +178,15 @@ def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     return token, raw
 
 
-def token_login(*, email: str, password: str, name: str = "") -> tuple[ApiToken, str]:
+def token_login(*, email: str, password: str, client_ip: str, name: str = "") -> tuple[ApiToken, str]:
+    """A token for email and password, within the guessing limits (login_guard) that the browser
+    and admin log-ins share."""
+    login_guard.login_check(ip=client_ip, email=email)
     user = authenticate(username=email.strip().lower(), password=password)
     if user is None:
+        login_guard.login_failed(email=email)
         raise DomainError("Email or password is wrong, or the account is deactivated.", code="invalid_credentials")
+    login_guard.login_succeeded(email=email)
     return token_issue(user=user, name=name or "API log-in")
 
 

@@ -36,3 +36,14 @@ class NotFound(DomainError):
 class TooLarge(DomainError):
     code = "payload_too_large"
     status = 413
+
+
+class RateLimited(DomainError):
+    """Too many attempts; retry_after says in how many seconds the window ends."""
+
+    code = "throttled"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

@@ -143,12 +143,29 @@ MEDIA_URL = "/media/"
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
-# Per-token (or per-user, or per-address) limit of the /v1 API, in DRF's "N/period" form.
-API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")
+# Rate limits, as "N/period" ("20/min", "10/15min", "5/hour"); empty disables one. Counted in the
+# cache (Redis when REDIS_URL is set); while it is unreachable, in each process's memory (README).
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")  # per user; per address without credentials
+LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", env_str("API_LOGIN_RATE_LIMIT", "20/min"))  # per address
+LOGIN_FAILURE_LIMIT = env_str("LOGIN_FAILURE_LIMIT", "10/15min")  # wrong passwords per account
+PASSWORD_RESET_RATE_LIMIT = env_str("PASSWORD_RESET_RATE_LIMIT", "5/hour")  # per address and per email
+RATELIMIT_CACHE = "default"
+# How many proxies we trust in front of us: the client address is that many hops from the right of
+# X-Forwarded-For. 0 (the default): REMOTE_ADDR, and X-Forwarded-For is ignored.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# After Redis or the broker failed, how long to use the fallback before trying them again.
+SERVICE_RETRY_SECONDS = float(env_str("SERVICE_RETRY_SECONDS", "30"))
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis must cost a web request little: fail fast, then the breaker takes over.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -196,7 +213,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": ["helpdesk.api.throttling.PerTokenRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["helpdesk.api.throttling.ApiRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
@@ -231,5 +248,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
-
-API_LOGIN_RATE_LIMIT = env_str("API_LOGIN_RATE_LIMIT", "20/min")

@@ -2,7 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as account_views
+from accounts.forms import AdminLoginForm
 from tickets.views import home
+
+# The admin log-in counts guesses like every other way in.
+admin.site.login_form = AdminLoginForm
 
 v1 = [
     path("", include("tickets.api.urls")),
@@ -14,6 +19,8 @@ v1 = [
 urlpatterns = [
     path("v1/", include(v1)),
     path("admin/", admin.site.urls),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", home.home, name="home"),
 ]

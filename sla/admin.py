@@ -1,24 +1,32 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from .engine import validate_hours
-from .models import BusinessCalendar, Holiday, OpeningHours, SlaClock, SlaPolicy, SlaTarget, SlaTier
-from .tasks import rebuild_all_clocks
+from .models import (
+    BusinessCalendar,
+    Holiday,
+    OpeningHours,
+    PendingRebuild,
+    SlaClock,
+    SlaPolicy,
+    SlaTarget,
+    SlaTier,
+)
+from .triggers import rebuild_after_commit
 
 
 class RebuildClocksOnSave:
     """Tiers, policies and calendars decide every request's targets: after a change, recount all
-    clocks on a worker."""
+    clocks on a worker (recorded for the next sweep while the broker is down)."""
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        transaction.on_commit(rebuild_all_clocks.delay)
+        rebuild_after_commit()
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        transaction.on_commit(rebuild_all_clocks.delay)
+        rebuild_after_commit()
 
 
 class OpeningHoursFormSet(forms.BaseInlineFormSet):
@@ -87,6 +95,19 @@ class SlaClockAdmin(admin.ModelAdmin):
     list_select_related = ("request",)
     raw_id_fields = ("request",)
     search_fields = ("request__public_id",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PendingRebuild)
+class PendingRebuildAdmin(admin.ModelAdmin):
+    """Rebuilds of every clock asked for while the broker was down; the next sweep runs them."""
+
+    list_display = ("requested_at",)
 
     def has_add_permission(self, request):
         return False

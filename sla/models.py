@@ -174,3 +174,12 @@ class SlaClock(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.get_status_display()}"
+
+
+class PendingRebuild(models.Model):
+    """A rebuild of every clock asked for while the broker was down; the next sweep runs it."""
+
+    requested_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"SLA rebuild asked for at {self.requested_at:%Y-%m-%d %H:%M}"

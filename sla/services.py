@@ -13,7 +13,16 @@ from tickets.models import EventKind, Request, RequestEvent
 
 from . import engine
 from .defaults import DEFAULT_TIER, DEMO_TIME_ZONE, OFFICE_HOURS, TIERS
-from .models import BusinessCalendar, ClockStatus, OpeningHours, SlaClock, SlaPolicy, SlaTarget, SlaTier
+from .models import (
+    BusinessCalendar,
+    ClockStatus,
+    OpeningHours,
+    PendingRebuild,
+    SlaClock,
+    SlaPolicy,
+    SlaTarget,
+    SlaTier,
+)
 from .selectors import SlaConfig, compute_request_sla, load_config, status_changes
 
 log = logging.getLogger(__name__)
@@ -155,6 +164,16 @@ def _sweep_batch(request_ids: list[int], *, now: datetime, config: SlaConfig, sk
     requests = [r for r in requests if r.pk in still_due]
     _recompute_locked(requests, now=now, config=config)
     return len(requests)
+
+
+def clocks_rebuild_if_pending() -> int | None:
+    """Runs the rebuild that was recorded while the broker was down, once however many sweeps run:
+    the one whose delete removes the records does it."""
+    asked = PendingRebuild.objects.order_by("-pk").values_list("pk", flat=True).first()
+    if asked is None:
+        return None
+    deleted, _ = PendingRebuild.objects.filter(pk__lte=asked).delete()
+    return clocks_rebuild() if deleted else None
 
 
 def clocks_rebuild(*, chunk: int = 1000) -> int:

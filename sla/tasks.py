@@ -12,6 +12,7 @@ def recompute_request_sla(request_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def sweep_due_clocks() -> int:
+    services.clocks_rebuild_if_pending()  # asked for while the broker was down
     return services.clocks_sweep()
 
 

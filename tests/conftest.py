@@ -18,9 +18,13 @@ def _fresh_cache():
     # Rate-limit counters live in the cache; each test starts with none.
     from django.core.cache import cache
 
+    from helpdesk import ratelimit
+
     cache.clear()
+    ratelimit.reset_local_state()
     yield
     cache.clear()
+    ratelimit.reset_local_state()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Group, Role, User, hash_token
 from accounts.services import token_issue
-from sla.models import BusinessCalendar, SlaTier
+from sla.models import BusinessCalendar, PendingRebuild, SlaTier
 from sla.services import clocks_rebuild, sla_defaults_install
 from tests.factories import (
     AgentFactory,
@@ -89,6 +89,7 @@ def one_of_everything(live_request, agent, requester, admin_user):
     CategoryFactory()
     sla_defaults_install()
     clocks_rebuild()
+    PendingRebuild.objects.create()
     return comment
 
 

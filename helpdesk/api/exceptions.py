@@ -56,7 +56,9 @@ def envelope_exception_handler(exc, context):
         fields, message = _fields_and_message({camel(k): v for k, v in exc.fields.items()}, exc.message)
         if not exc.fields or exc.message != next(iter(exc.fields.values()))[0]:
             message = exc.message  # a sentence of its own; otherwise "field: message" names the field
-        return Response(error_body(exc.code, message, fields), status=exc.status)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else {}
+        return Response(error_body(exc.code, message, fields), status=exc.status, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -67,7 +69,7 @@ def envelope_exception_handler(exc, context):
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait) + 1)
+        headers["Retry-After"] = str(int(exc.wait))  # DRF has rounded it up already
     code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
 
     if isinstance(exc, exceptions.ValidationError):

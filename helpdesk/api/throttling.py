@@ -1,35 +1,25 @@
+"""The /v1 rate limit: API_RATE_LIMIT per user, so a second token does not double it; per client
+address for calls without valid credentials. Counters in helpdesk.ratelimit (Redis when configured)."""
+
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
+
+from helpdesk import ratelimit
+from helpdesk.client_ip import client_ip
 
 
-class PerTokenRateThrottle(SimpleRateThrottle):
-    """API_RATE_LIMIT per token; per user for browser sessions; per address for anonymous calls."""
+class ApiRateThrottle(BaseThrottle):
+    usage: ratelimit.Usage | None = None
 
-    scope = "api"
-    setting = "API_RATE_LIMIT"
+    def allow_request(self, request, view):
+        rate = ratelimit.Rate.parse(settings.API_RATE_LIMIT)
+        if rate is None:  # empty setting: no limit
+            return True
+        user = request.user
+        ident = f"user:{user.pk}" if user and user.is_authenticated else f"addr:{client_ip(request)}"
+        self.usage = ratelimit.hit(f"api:{ident}", rate)
+        request.rate_usage = self.usage  # for the RateLimit-* headers (ApiView.finalize_response)
+        return self.usage.allowed
 
-    def get_rate(self):
-        return getattr(settings, self.setting) or None  # empty: no limit
-
-    def get_cache_key(self, request, view):
-        token = request.auth
-        if token is not None and hasattr(token, "pk"):
-            ident = f"token-{token.pk}"
-        elif request.user and request.user.is_authenticated:
-            ident = f"user-{request.user.pk}"
-        else:
-            ident = f"ip-{self.get_ident(request)}"
-        return f"throttle-{self.scope}-{ident}"
-
-
-class LoginRateThrottle(SimpleRateThrottle):
-    """Password log-ins per client address, against guessing."""
-
-    scope = "login"
-    setting = "API_LOGIN_RATE_LIMIT"
-
-    def get_rate(self):
-        return getattr(settings, self.setting) or None
-
-    def get_cache_key(self, request, view):
-        return f"throttle-login-{self.get_ident(request)}"
+    def wait(self):
+        return self.usage.reset if self.usage else None

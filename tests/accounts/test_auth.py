@@ -230,7 +230,7 @@ def test_the_fourth_call_over_a_three_per_minute_limit_is_429_with_retry_after(s
     assert 1 <= int(response["Retry-After"]) <= 61
 
 
-def test_the_rate_limit_is_per_token(settings, requester, agent, api_for):
+def test_the_rate_limit_is_per_user(settings, requester, agent, api_for):
     settings.API_RATE_LIMIT = "3/min"
     busy = api_for(requester)
     for _ in range(3):
@@ -247,7 +247,7 @@ def test_an_empty_rate_limit_means_no_limit(settings, requester, api_for):
 
 
 def test_password_log_ins_are_rate_limited(settings, requester):
-    settings.API_LOGIN_RATE_LIMIT = "2/min"
+    settings.LOGIN_RATE_LIMIT = "2/min"
     client = APIClient()
     for _ in range(2):
         error_of(log_in(client, password="guess"), 400)

@@ -1,0 +1,62 @@
+"""Limits on password guessing, shared by every way in: the API's token log-in, the browser log-in,
+Django admin's log-in and password-reset requests.
+
+Log-ins have two counters. Attempts per client address (LOGIN_RATE_LIMIT; every attempt counts)
+stop one machine from hammering; failures per account (LOGIN_FAILURE_LIMIT; only wrong passwords
+count) stop guesses spread over many addresses. Both are windows that end, so a real user whose
+account is being attacked is kept out for at most one window, never for good. Accounts are counted
+by the email as typed, whether or not such a user exists, so the answers never tell which exist.
+"""
+
+from django.conf import settings
+
+from helpdesk import ratelimit
+from helpdesk.errors import RateLimited
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _refuse(usage: ratelimit.Usage, what: str) -> None:
+    raise RateLimited(f"Too many {what}. Try again in {_minutes(usage.reset)}.", retry_after=usage.reset)
+
+
+def login_check(*, ip: str, email: str) -> None:
+    """Call before checking a password; raises RateLimited when this attempt must not be tried."""
+    per_address = ratelimit.Rate.parse(settings.LOGIN_RATE_LIMIT)
+    if per_address is not None:
+        usage = ratelimit.hit(f"login:addr:{ip}", per_address)
+        if not usage.allowed:
+            _refuse(usage, "log-in attempts from your address")
+    per_account = ratelimit.Rate.parse(settings.LOGIN_FAILURE_LIMIT)
+    if per_account is not None:
+        usage = ratelimit.peek(f"login:account:{ratelimit.account_key(email)}", per_account)
+        if usage.count >= usage.limit:
+            _refuse(usage, "failed log-ins for this account")
+
+
+def login_failed(*, email: str) -> None:
+    per_account = ratelimit.Rate.parse(settings.LOGIN_FAILURE_LIMIT)
+    if per_account is not None:
+        ratelimit.hit(f"login:account:{ratelimit.account_key(email)}", per_account)
+
+
+def login_succeeded(*, email: str) -> None:
+    """The right password: the account's earlier typos no longer count against it."""
+    per_account = ratelimit.Rate.parse(settings.LOGIN_FAILURE_LIMIT)
+    if per_account is not None:
+        ratelimit.clear(f"login:account:{ratelimit.account_key(email)}", per_account)
+
+
+def password_reset_check(*, ip: str, email: str) -> None:
+    """Reset mails per address and per email (PASSWORD_RESET_RATE_LIMIT each): no mail-bombing an
+    inbox, no probing many addresses from one machine."""
+    rate = ratelimit.Rate.parse(settings.PASSWORD_RESET_RATE_LIMIT)
+    if rate is None:
+        return
+    for key in (f"reset:addr:{ip}", f"reset:account:{ratelimit.account_key(email)}"):
+        usage = ratelimit.hit(key, rate)
+        if not usage.allowed:
+            _refuse(usage, "password reset requests")
