@@ -187,3 +187,19 @@ def test_password_reset_is_limited_per_address(settings, requester):
     settings.PASSWORD_RESET_RATE_LIMIT = "2/hour"
     codes = [Client().post("/accounts/password_reset/", {"email": f"u{i}@example.com"}).status_code for i in range(3)]
     assert codes == [302, 302, 200]
+
+
+def test_the_openapi_schema_documents_the_headers():
+    import yaml
+
+    schema = yaml.safe_load(APIClient().get("/v1/schema").content)
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(response["headers"]), (
+                    path,
+                    method,
+                    status,
+                )
+    throttled = schema["paths"]["/v1/requests"]["get"]["responses"]["429"]
+    assert "Retry-After" in throttled["headers"]
