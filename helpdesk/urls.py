@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
 from accounts.forms import AdminLoginForm
+from helpdesk.api.views import UnknownEndpointView
 from tickets.views import home
 
 # The admin log-in counts guesses like every other way in.
@@ -14,6 +15,7 @@ v1 = [
     path("", include("accounts.api.urls")),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^.*$", UnknownEndpointView.as_view()),
 ]
 
 urlpatterns = [

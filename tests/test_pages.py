@@ -38,9 +38,11 @@ def test_the_login_form_refuses_a_post_without_csrf_token(requester):
 
 
 @pytest.mark.parametrize("path", ["/v1/nothing", "/v1/requests/req_x/nothing"])
-def test_unknown_api_paths_answer_in_the_envelope(db, client, path):
-    response = client.get(path)
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_unknown_api_paths_answer_in_the_envelope(db, client, path, method):
+    response = getattr(client, method)(path)
     assert response.status_code == 404
+    assert response["RateLimit-Limit"]
     assert response.json() == {
         "success": False,
         "error": {"code": "not_found", "message": "No such endpoint.", "fields": {}},

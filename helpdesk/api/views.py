@@ -1,6 +1,7 @@
 """Small helpers shared by the /v1 views, and the base class every /v1 view derives from."""
 
 from rest_framework import exceptions
+from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 
@@ -34,6 +35,18 @@ class ApiView(APIView):
             response["RateLimit-Remaining"] = str(usage.remaining)
             response["RateLimit-Reset"] = str(usage.reset)
         return response
+
+
+class UnknownEndpointView(ApiView):
+    """Any /v1 path that names no endpoint: a 404 in the envelope, counted and with the rate-limit
+    headers like every other answer."""
+
+    permission_classes = [AllowAny]
+    schema = None  # not an endpoint: keep it out of the OpenAPI
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound("No such endpoint.")
 
 
 def rename(data: dict, names: dict[str, str]) -> dict:
