@@ -8,6 +8,14 @@ BIN=.venv/bin
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/helpdesk}
 status=0
 
+# The browser tests drive Debian's chromium (Playwright's own browser download does not work here).
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "== installing chromium for the browser tests"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null \
+        || echo "could not install chromium: the browser tests will skip (and fail under CI)"
+fi
+
 echo "== ruff"
 $BIN/ruff check . && $BIN/ruff format --check . || status=1
 
