@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HELPDESK_VAR_DIR", BASE_DIR / "var"))
@@ -142,6 +143,11 @@ MEDIA_URL = "/media/"
 
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
+
+# Days a newly issued API token lives (log-in or admin; admin may change it per token); empty: forever.
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 0) or None
+if API_TOKEN_TTL_DAYS is not None and API_TOKEN_TTL_DAYS < 0:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be a positive number of days, or empty for never.")
 
 # Per-token (or per-user, or per-address) limit of the /v1 API, in DRF's "N/period" form.
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")
