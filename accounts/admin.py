@@ -5,12 +5,22 @@ from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.models import Group as AuthGroup
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from helpdesk.admin_tools import ServiceSaveMixin, changed, plural
 
 from .models import ApiToken, Group, Role, User
-from .services import group_create, group_update, token_issue, token_revoke, user_create, user_update
+from .services import (
+    group_create,
+    group_update,
+    token_default_expiry,
+    token_expiry_set,
+    token_issue,
+    token_revoke,
+    user_create,
+    user_update,
+)
 
 # We have our own Group (agent teams); Django's permission groups are unused and share the name.
 admin.site.unregister(AuthGroup)
@@ -154,11 +164,15 @@ class TokenStateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("active", "Active"), ("revoked", "Revoked")]
+        return [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")]
 
     def queryset(self, request, queryset):
+        now = timezone.now()
+        unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
         if self.value() == "active":
-            return queryset.filter(revoked_at__isnull=True)
+            return queryset.filter(unexpired, revoked_at__isnull=True)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
         if self.value() == "revoked":
             return queryset.filter(revoked_at__isnull=False)
         return queryset
@@ -166,12 +180,12 @@ class TokenStateFilter(admin.SimpleListFilter):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ServiceSaveMixin, admin.ModelAdmin):
-    """Tokens are issued here and then only looked at or revoked; the hash is never shown."""
+    """Tokens are issued here, then looked at, given another expiry or revoked; the hash is never shown."""
 
-    add_fields = ("user", "name")
-    view_fields = ("user", "name", "hint", "created_at", "last_used_at", "revoked_at")
+    add_fields = ("user", "name", "expires_at")
+    view_fields = ("user", "name", "hint", "created_at", "last_used_at", "expires_at", "revoked_at")
     autocomplete_fields = ("user",)
-    list_display = ("hint", "user", "name", "created_at", "last_used_at", "revoked_at")
+    list_display = ("hint", "user", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
     list_select_related = ("user",)
     list_filter = (TokenStateFilter,)
     search_fields = ("hint", "name", "user__email")
@@ -181,11 +195,19 @@ class ApiTokenAdmin(ServiceSaveMixin, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         return self.add_fields if obj is None else self.view_fields
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        # Only the expiry of a live token may change; a revoked token stays revoked.
+        return self.view_fields if obj.revoked_at else tuple(f for f in self.view_fields if f != "expires_at")
+
+    def get_changeform_initial_data(self, request):
+        # The API_TOKEN_TTL_DAYS default, shown so the admin sees it and may clear it (never expires).
+        return {"expires_at": token_default_expiry(), **super().get_changeform_initial_data(request)}
 
     def service_create(self, request, form):
-        token, raw = token_issue(user=form.cleaned_data["user"], name=form.cleaned_data["name"])
+        data = form.cleaned_data
+        token, raw = token_issue(user=data["user"], name=data["name"], expires_at=data["expires_at"])
         self.message_user(
             request,
             f"The new token for {token.user.email} is {raw} — copy it now: "
@@ -193,6 +215,10 @@ class ApiTokenAdmin(ServiceSaveMixin, admin.ModelAdmin):
             messages.SUCCESS,
         )
         return token
+
+    def service_update(self, request, obj, form):
+        if "expires_at" in form.changed_data:
+            token_expiry_set(token=obj, expires_at=form.cleaned_data["expires_at"])
 
     @admin.action(description="Revoke selected tokens")
     def revoke_selected(self, request, queryset):

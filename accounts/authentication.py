@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
@@ -22,12 +23,17 @@ class BearerTokenAuthentication(BaseAuthentication):
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise AuthenticationFailed("Invalid token.") from None
+        now = timezone.now()
+        # Revoked, expired and unknown tokens get the same answer: nothing to learn from probing.
         token = (
-            ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw), revoked_at__isnull=True).first()
+            ApiToken.objects.select_related("user")
+            .filter(
+                Q(expires_at__isnull=True) | Q(expires_at__gt=now), key_hash=hash_token(raw), revoked_at__isnull=True
+            )
+            .first()
         )
         if token is None or not token.user.is_active:
             raise AuthenticationFailed("Invalid, revoked or expired token.")
-        now = timezone.now()
         # Record use at most once a minute, so reads do not each cost a write.
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

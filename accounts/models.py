@@ -71,11 +71,36 @@ class User(AbstractBaseUser):
     def __str__(self):
         return f"{self.name} <{self.email}>" if self.name else self.email
 
+    # The token whose call changed this user's password, spared when the change revokes the others.
+    _token_kept = None
+    _password_disabled = False
+
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()
         if self.is_superuser:
             self.role = Role.ADMIN
+        # Django marks a set_password() not yet saved with _password (hash upgrades at log-in clear it
+        # first); read it now, since the base save() clears it.
+        password_changed = (self._password is not None or self._password_disabled) and not self._state.adding
         super().save(*args, **kwargs)
+        if password_changed:
+            # Whatever changed the password (the API, admin's password form, a password reset,
+            # `manage.py changepassword`) ends the API tokens made with the old one.
+            from .services import tokens_revoke_all  # services import this module
+
+            tokens_revoke_all(user=self, keep=self._token_kept)
+            self._token_kept = None
+            self._password_disabled = False
+
+    def set_password(self, raw_password, *, keep_token=None):
+        """keep_token: an ApiToken of this user that the save revoking the others spares."""
+        super().set_password(raw_password)
+        self._token_kept = keep_token
+
+    def set_unusable_password(self):
+        # Admin's "disable password-based authentication" is a password change too.
+        super().set_unusable_password()
+        self._password_disabled = True
 
     @property
     def is_admin(self) -> bool:
@@ -150,6 +175,9 @@ class ApiToken(models.Model):
     hint = models.CharField(max_length=12, editable=False, help_text="First characters, to tell tokens apart.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="After this the token is refused; blank: it never expires."
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -160,8 +188,12 @@ class ApiToken(models.Model):
         return f"{self.hint}… ({self.user.email})"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
 
     @classmethod
     def generate(cls) -> tuple[str, str, str]:

@@ -1,7 +1,9 @@
 """Every write to users, groups and API tokens."""
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,7 +16,7 @@ from sla.triggers import rebuild_after_commit
 from . import login_guard
 from .models import ApiToken, Group, Role, User
 
-USER_FIELDS_SELF_SERVICE = {"name", "password"}
+USER_FIELDS_SELF_SERVICE = {"name", "password", "current_password"}
 
 
 def _require_admin(actor: User | None, what: str) -> None:
@@ -95,8 +97,13 @@ def requester_get_or_create(*, email: str, name: str = "") -> User:
 
 
 @transaction.atomic
-def user_update(*, actor: User, user: User, changes: dict) -> User:
-    """changes may hold name, email, role, is_vip, is_active, password, group_ids."""
+def user_update(*, actor: User, user: User, changes: dict, token: ApiToken | None = None) -> User:
+    """changes may hold name, email, role, is_vip, is_active, password, current_password, group_ids.
+
+    Changing one's own password needs the current one (admins included), so a stolen token or an
+    unattended browser cannot take the account over. A new password revokes the user's API tokens,
+    except `token`, the one the user made this call with: they proved the password just now.
+    """
     is_self = actor.pk == user.pk
     if not actor.is_admin and not is_self:
         raise PermissionDenied("Only admins may change other users.")
@@ -121,8 +128,13 @@ def user_update(*, actor: User, user: User, changes: dict) -> User:
     if user.is_superuser and user.role != Role.ADMIN:
         raise ValidationFailed.for_field("role", "a superuser is always an admin")
     if changes.get("password"):
+        if is_self and not user.check_password(changes.get("current_password") or ""):
+            sent = bool(changes.get("current_password"))
+            message = "does not match your current password" if sent else "required to change your own password"
+            raise ValidationFailed.for_field("current_password", message)
         _check_password(changes["password"], user)
-        user.set_password(changes["password"])
+        # Saving the new password revokes the user's tokens, all but the caller's own when it is theirs.
+        user.set_password(changes["password"], keep_token=token if is_self else None)
     user.save()
 
     if "group_ids" in changes:
@@ -171,11 +183,30 @@ def group_update(*, actor: User, group: Group, changes: dict) -> Group:
     return group
 
 
-def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
-    """Makes a token; returns it with its plain value, which is never stored."""
+def token_default_expiry() -> datetime | None:
+    """When a token issued now expires by default: API_TOKEN_TTL_DAYS from now, or never."""
+    days = settings.API_TOKEN_TTL_DAYS
+    return timezone.now() + timedelta(days=days) if days else None
+
+
+_DEFAULT_EXPIRY = object()
+
+
+def token_issue(*, user: User, name: str = "", expires_at=_DEFAULT_EXPIRY) -> tuple[ApiToken, str]:
+    """Makes a token; returns it with its plain value, which is never stored.
+
+    expires_at: a datetime, None for never, or left out for the API_TOKEN_TTL_DAYS default."""
+    if expires_at is _DEFAULT_EXPIRY:
+        expires_at = token_default_expiry()
     raw, key_hash, hint = ApiToken.generate()
-    token = ApiToken.objects.create(user=user, name=name, key_hash=key_hash, hint=hint)
+    token = ApiToken.objects.create(user=user, name=name, key_hash=key_hash, hint=hint, expires_at=expires_at)
     return token, raw
+
+
+def token_expiry_set(*, token: ApiToken, expires_at: datetime | None) -> ApiToken:
+    token.expires_at = expires_at
+    token.save(update_fields=["expires_at"])
+    return token
 
 
 def token_login(*, email: str, password: str, client_ip: str, name: str = "") -> tuple[ApiToken, str]:
@@ -194,3 +225,13 @@ def token_revoke(*, token: ApiToken) -> None:
     if token.revoked_at is None:
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         token.revoked_at = timezone.now()
+
+
+def tokens_revoke_all(*, user: User, keep: ApiToken | None = None) -> int:
+    """Revokes every token of the user but `keep`; returns how many. User.save() calls it when the
+    password changes, so every path that changes a password (API, admin, password reset,
+    `manage.py changepassword`) ends the old tokens."""
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    return tokens.update(revoked_at=timezone.now())

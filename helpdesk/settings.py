@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HELPDESK_VAR_DIR", BASE_DIR / "var"))
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "template_partials",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "accounts",
     "tickets",
     "sla",
@@ -70,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -143,6 +146,11 @@ MEDIA_URL = "/media/"
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# Days a newly issued API token lives (log-in or admin; admin may change it per token); empty: forever.
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 0) or None
+if API_TOKEN_TTL_DAYS is not None and API_TOKEN_TTL_DAYS < 0:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be a positive number of days, or empty for never.")
+
 # Rate limits, as "N/period" ("20/min", "10/15min", "5/hour"); empty disables one. Counted in the
 # cache (Redis when REDIS_URL is set); while it is unreachable, in each process's memory (README).
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")  # per user; per address without credentials
@@ -206,6 +214,45 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+
+def _proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """Reads "HTTP_X_FORWARDED_PROTO,https" (or "X-Forwarded-Proto,https") as Django's (META key, value)."""
+    if not value.strip():
+        return None
+    header, sep, expected = (part.strip() for part in value.partition(","))
+    if not sep or not header or not expected:
+        raise ImproperlyConfigured(
+            'SECURE_PROXY_SSL_HEADER must read "HEADER,value", e.g. "HTTP_X_FORWARDED_PROTO,https".'
+        )
+    header = header.upper().replace("-", "_")
+    return (header if header.startswith("HTTP_") else f"HTTP_{header}", expected)
+
+
+# HTTPS in production (see the README). Only name a proxy header that the proxy in front always sets
+# and overwrites: a client could send it itself and be taken for HTTPS.
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(env_str("SECURE_PROXY_SSL_HEADER"))
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+# Content-Security-Policy (django-csp) on every answer: scripts only from our own files, never inline.
+# Inline styles stay allowed: Django admin and Swagger UI write style attributes and a <style> block,
+# and CSS cannot run code. JSON answers carry the header too, harmlessly; a view that sets its own
+# policy (attachment downloads: "default-src 'none'; sandbox") keeps it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],  # Swagger UI's icons are data: URIs
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 import pytest
 from django import forms
@@ -10,6 +11,7 @@ from django.test import Client
 from django.test import RequestFactory as HttpRequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Group, Role, User, hash_token
@@ -548,14 +550,60 @@ def test_adding_a_token_shows_it_once_and_it_authenticates(client, agent):
     assert me.json()["data"]["id"] == agent.public_id
 
 
-def test_a_token_is_never_shown_with_its_hash_nor_edited(client, agent):
-    token, _raw = token_issue(user=agent, name="laptop")
+def test_a_token_is_never_shown_with_its_hash_and_only_its_expiry_can_change(client, agent, admin_user):
+    token, raw = token_issue(user=agent, name="laptop")
 
     page = client.get(url(ApiToken, "change", token.pk)).content.decode()
 
     assert token.key_hash not in page
     assert token.hint in page
-    assert client.post(url(ApiToken, "change", token.pk), {"name": "renamed"}).status_code == 403
+    response = client.post(
+        url(ApiToken, "change", token.pk),
+        {"name": "renamed", "user": admin_user.pk, "expires_at_0": "2000-01-01", "expires_at_1": "00:00:00"},
+    )
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert (token.name, token.user, token.key_hash) == ("laptop", agent, hash_token(raw))
+    assert token.expires_at.year == 2000
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/v1/users/me").status_code == 401
+
+    client.post(url(ApiToken, "change", token.pk), {"expires_at_0": "", "expires_at_1": ""})
+    token.refresh_from_db()
+    assert token.expires_at is None
+    assert api.get("/v1/users/me").status_code == 200
+
+
+def test_the_token_list_shows_last_use_expiry_and_revocation(client, agent):
+    used, raw = token_issue(user=agent, name="used", expires_at=None)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    api.get("/v1/users/me")
+    token_issue(user=agent, name="expiring", expires_at=timezone.now() + timedelta(days=3))
+
+    response = client.get(url(ApiToken, "changelist"))
+
+    columns = list(response.context["cl"].list_display)
+    assert {"last_used_at", "expires_at", "revoked_at"} <= set(columns)
+    used.refresh_from_db()
+    rows = {row.name: row for row in response.context["cl"].result_list}
+    assert rows["used"].last_used_at == used.last_used_at is not None
+    page = response.content.decode()
+    for header in ("Last used at", "Expires at", "Revoked at"):
+        assert header in page
+    assert "field-last_used_at" in page and "field-expires_at" in page
+
+
+def test_the_token_add_form_offers_the_ttl_expiry_and_an_admin_may_clear_it(client, agent, settings):
+    settings.API_TOKEN_TTL_DAYS = 7
+
+    form = client.get(url(ApiToken, "add")).context["adminform"].form
+    offered = form.initial["expires_at"]
+    assert timedelta(days=6, hours=23) < offered - timezone.now() <= timedelta(days=7)
+
+    client.post(url(ApiToken, "add"), {"user": agent.pk, "name": "forever", "expires_at_0": "", "expires_at_1": ""})
+    assert ApiToken.objects.get(name="forever").expires_at is None
 
 
 def test_the_revoke_action_revokes_tokens(client, agent):

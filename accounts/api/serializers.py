@@ -49,7 +49,24 @@ class UserUpdateInput(InputSerializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     isVip = serializers.BooleanField(required=False)
     isActive = serializers.BooleanField(required=False)
-    password = StrictCharField(required=False, max_length=128, trim_whitespace=False, write_only=True)
+    password = StrictCharField(
+        required=False,
+        max_length=128,
+        trim_whitespace=False,
+        write_only=True,
+        help_text=(
+            "A new password. It revokes the user's API tokens, except the token this call is made with "
+            "when users change their own; the user's browser sessions elsewhere are logged out."
+        ),
+    )
+    currentPassword = StrictCharField(
+        required=False,
+        max_length=128,
+        trim_whitespace=False,
+        write_only=True,
+        help_text="Required with `password` when changing your own password (admins too); not when an admin "
+        "changes another user's.",
+    )
     groups = serializers.ListField(child=PublicIdField(), required=False, max_length=100)
 
 

@@ -1,5 +1,7 @@
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.utils import extend_schema
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 
 from helpdesk.api.envelope import ok
@@ -23,7 +25,7 @@ from .serializers import (
     UserUpdateInput,
 )
 
-USER_FIELDS = {"isVip": "is_vip", "isActive": "is_active", "groups": "group_ids"}
+USER_FIELDS = {"isVip": "is_vip", "isActive": "is_active", "groups": "group_ids", "currentPassword": "current_password"}
 GROUP_FIELDS = {"members": "member_ids"}
 
 
@@ -99,7 +101,13 @@ class UserDetailView(ApiView):
         user = selectors.user_get(actor=request.user, public_id=user_id)
         data = UserUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_update(actor=request.user, user=user, changes=rename(data.validated_data, USER_FIELDS))
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        changes = rename(data.validated_data, USER_FIELDS)
+        user = services.user_update(actor=request.user, user=user, changes=changes, token=token)
+        by_session = isinstance(request.successful_authenticator, SessionAuthentication)
+        if "password" in changes and user.pk == request.user.pk and by_session:
+            # A new password changes the session hash: keep this browser logged in (others are not).
+            update_session_auth_hash(request, user)
         return ok(UserSerializer(selectors.user_get(actor=request.user, public_id=user.public_id)).data)
 
 

@@ -130,7 +130,7 @@ def test_an_unknown_user_is_404(agent, api_for):
 
 
 def test_a_user_may_change_their_own_name_and_password(requester, api_for, client):
-    body = {"name": "Rita R.", "password": "my new long secret"}
+    body = {"name": "Rita R.", "password": "my new long secret", "currentPassword": "correct horse battery"}
     data = data_of(api_for(requester).patch(f"/v1/users/{requester.public_id}", body, format="json"))
     assert data["name"] == "Rita R."
     login = client.post(

@@ -454,7 +454,8 @@ def test_requesters_cannot_be_group_members(admin_user, group, requester):
 
 
 def test_a_user_may_change_only_their_own_name_and_password(requester):
-    user_update(actor=requester, user=requester, changes={"name": "  Rita R  ", "password": "a much better secret"})
+    changes = {"name": "  Rita R  ", "password": "a much better secret", "current_password": "correct horse battery"}
+    user_update(actor=requester, user=requester, changes=changes)
     requester.refresh_from_db()
     assert requester.name == "Rita R"
     assert requester.check_password("a much better secret")
