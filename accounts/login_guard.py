@@ -30,6 +30,11 @@ def login_check(*, ip: str, email: str) -> None:
         usage = ratelimit.hit(f"login:addr:{ip}", per_address)
         if not usage.allowed:
             _refuse(usage, "log-in attempts from your address")
+    account_check(email=email)
+
+
+def account_check(*, email: str) -> None:
+    """The per-account part alone: also guards re-entering a password (the current one, to change it)."""
     per_account = ratelimit.Rate.parse(settings.LOGIN_FAILURE_LIMIT)
     if per_account is not None:
         usage = ratelimit.peek(f"login:account:{ratelimit.account_key(email)}", per_account)

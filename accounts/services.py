@@ -96,6 +96,16 @@ def requester_get_or_create(*, email: str, name: str = "") -> User:
     return user_create(actor=None, email=email, name=name or email.split("@")[0])
 
 
+def _check_current_password(user: User, current: str) -> None:
+    """A wrong current password counts as a failed log-in: a stolen token cannot guess it freely."""
+    login_guard.account_check(email=user.email)
+    if not current:
+        raise ValidationFailed.for_field("current_password", "required to change your own password")
+    if not user.check_password(current):
+        login_guard.login_failed(email=user.email)
+        raise ValidationFailed.for_field("current_password", "does not match your current password")
+
+
 @transaction.atomic
 def user_update(*, actor: User, user: User, changes: dict, token: ApiToken | None = None) -> User:
     """changes may hold name, email, role, is_vip, is_active, password, current_password, group_ids.
@@ -128,10 +138,8 @@ def user_update(*, actor: User, user: User, changes: dict, token: ApiToken | Non
     if user.is_superuser and user.role != Role.ADMIN:
         raise ValidationFailed.for_field("role", "a superuser is always an admin")
     if changes.get("password"):
-        if is_self and not user.check_password(changes.get("current_password") or ""):
-            sent = bool(changes.get("current_password"))
-            message = "does not match your current password" if sent else "required to change your own password"
-            raise ValidationFailed.for_field("current_password", message)
+        if is_self:
+            _check_current_password(user, changes.get("current_password") or "")
         _check_password(changes["password"], user)
         # Saving the new password revokes the user's tokens, all but the caller's own when it is theirs.
         user.set_password(changes["password"], keep_token=token if is_self else None)

@@ -203,3 +203,15 @@ def test_the_openapi_schema_documents_the_headers():
                 )
     throttled = schema["paths"]["/v1/requests"]["get"]["responses"]["429"]
     assert "Retry-After" in throttled["headers"]
+
+
+def test_guessing_the_current_password_with_a_stolen_token_is_limited_like_a_log_in(settings, requester, api_for):
+    settings.LOGIN_FAILURE_LIMIT = "3/15min"
+    client = api_for(requester)
+    change = {"password": "a brand new secret 42"}
+    for guess in ("one", "two", "three"):
+        body = {**change, "currentPassword": guess}
+        error_of(client.patch(f"/v1/users/{requester.public_id}", body, format="json"), 400)
+    right = {**change, "currentPassword": RIGHT}
+    error_of(client.patch(f"/v1/users/{requester.public_id}", right, format="json"), 429)
+    error_of(api_log_in(password=RIGHT), 429)  # the same account counter as the log-ins
