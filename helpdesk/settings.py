@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
@@ -150,6 +151,9 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 0) or None
 if API_TOKEN_TTL_DAYS is not None and API_TOKEN_TTL_DAYS < 0:
     raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be a positive number of days, or empty for never.")
+
+# The queue's sidebar counts are cached this long per agent (a COUNT per view is what grows with the data).
+QUEUE_COUNTS_SECONDS = env_int("QUEUE_COUNTS_SECONDS", 30)
 
 # Rate limits, as "N/period" ("20/min", "10/15min", "5/hour"); empty disables one. Counted in the
 # cache (Redis when REDIS_URL is set); while it is unreachable, in each process's memory (README).

@@ -409,3 +409,23 @@ def attachment_add(
     _event(request, actor, EventKind.ATTACHED, new=filename, is_internal=bool(comment and comment.is_internal))
     Request.objects.filter(pk=request.pk).update(updated_at=timezone.now())
     return attachment
+
+
+@transaction.atomic
+def reply_post(
+    *,
+    actor: User,
+    request: Request,
+    content: str,
+    is_internal: bool = False,
+    files: Iterable[UploadedFile] = (),
+    status: str | None = None,
+) -> Comment:
+    """A reply or internal note with its files, and optionally a new status ("reply and set pending"),
+    all or nothing: each part through its own service, so the rules and history are the same."""
+    comment = comment_add(actor=actor, request=request, content=content, is_internal=is_internal)
+    for upload in files:
+        attachment_add(actor=actor, request=request, upload=upload, comment=comment)
+    if status:
+        request_update(actor=actor, request=request, changes={"status": status})
+    return comment

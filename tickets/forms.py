@@ -1,0 +1,94 @@
+"""Forms of the agent workspace. They parse and label input; the services decide the rules, and
+their DomainErrors come back as errors on these forms (form_errors_from)."""
+
+from django import forms
+
+from helpdesk.errors import DomainError
+
+from .api.serializers import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX
+from .models import Priority, Status
+
+
+def _choices(items, *, empty: str, value=lambda x: x.public_id, label=str):
+    return [("", empty)] + [(value(item), label(item)) for item in items]
+
+
+def form_errors_from(form: forms.Form, error: DomainError) -> None:
+    """Puts a service's refusal next to the field it names (or at the top of the form)."""
+    placed = False
+    for field, messages in error.fields.items():
+        name = field if field in form.fields else None
+        for message in messages:
+            form.add_error(name, message if name else error.message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+class NewRequestForm(forms.Form):
+    requester_email = forms.EmailField(label="Requester's email", max_length=254)
+    requester_name = forms.CharField(label="Requester's name", max_length=150, required=False)
+    title = forms.CharField(max_length=TITLE_MAX)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=DESCRIPTION_MAX)
+    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.MEDIUM)
+    category = forms.ChoiceField(required=False)
+    assigned_group = forms.ChoiceField(label="Group", required=False)
+    assigned_to = forms.ChoiceField(label="Assignee", required=False)
+
+    def __init__(self, *args, agents, groups, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = _choices(categories, empty="None", value=lambda c: c.name)
+        self.fields["assigned_group"].choices = _choices(groups, empty="No group")
+        self.fields["assigned_to"].choices = _choices(agents, empty="Unassigned", label=lambda a: a.get_full_name())
+
+
+class ReplyForm(forms.Form):
+    content = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 5}), max_length=COMMENT_MAX)
+    is_internal = forms.BooleanField(label="Internal note (agents only)", required=False)
+    status = forms.ChoiceField(label="and set status", required=False, choices=[("", "Keep status"), *Status.choices])
+
+
+class RequestFieldsForm(forms.Form):
+    """The side panel of the request page."""
+
+    status = forms.ChoiceField(choices=Status.choices)
+    priority = forms.ChoiceField(choices=Priority.choices)
+    assigned_group = forms.ChoiceField(label="Group", required=False)
+    assigned_to = forms.ChoiceField(label="Assignee", required=False)
+    category = forms.ChoiceField(required=False)
+    tags = forms.CharField(required=False, max_length=1000, help_text="Separated by commas or spaces")
+
+    def __init__(self, *args, agents, groups, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = _choices(categories, empty="None", value=lambda c: c.name)
+        self.fields["assigned_group"].choices = _choices(groups, empty="No group")
+        self.fields["assigned_to"].choices = _choices(agents, empty="Unassigned", label=lambda a: a.get_full_name())
+
+    @staticmethod
+    def initial_for(request) -> dict:
+        return {
+            "status": request.status,
+            "priority": request.priority,
+            "assigned_group": request.assigned_group.public_id if request.assigned_group else "",
+            "assigned_to": request.assigned_to.public_id if request.assigned_to else "",
+            "category": request.category.name if request.category else "",
+            "tags": ", ".join(sorted(t.name for t in request.tags.all())),
+        }
+
+    def changes(self) -> dict:
+        """What the service is asked to change: only fields that differ from the request as loaded."""
+        data = dict(self.cleaned_data)
+        data["tags"] = [t for t in data["tags"].replace(",", " ").split() if t]
+        for key in ("assigned_group", "assigned_to", "category"):
+            data[key] = data[key] or None
+        initial = self.initial
+        changed = {}
+        for key, value in data.items():
+            before = initial.get(key)
+            if key == "tags":
+                before = [t for t in (before or "").replace(",", " ").split() if t]
+                if sorted(value) != sorted(before):
+                    changed[key] = value
+            elif (value or None) != (before or None):
+                changed[key] = value
+        return changed

@@ -1,0 +1,56 @@
+"""The agent queue: filters, sort and paging in the URL; HTMX swaps the results and pushes the URL,
+and a plain GET of the same URL renders the whole page."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from .. import selectors
+from ..filters import QUEUE_SORT_LABELS
+from ..models import Request
+from ..queue_views import BUILTIN_VIEWS, active_view
+from .access import agent_required
+
+PAGE_SIZES = (25, 50, 100)
+
+
+def _page_size(params) -> int:
+    try:
+        size = int(params.get("size", PAGE_SIZES[0]))
+    except ValueError:
+        return PAGE_SIZES[0]
+    return size if size in PAGE_SIZES else PAGE_SIZES[0]
+
+
+@agent_required
+def queue(request):
+    choices = selectors.workspace_choices()
+    filters = selectors.request_queue(user=request.user, params=request.GET, choices=choices)
+    valid = filters.is_valid()
+    size = _page_size(request.GET)
+    page = Paginator(filters.qs if valid else Request.objects.none(), size).get_page(request.GET.get("page"))
+    context = {
+        "filters": filters,
+        "page": page,
+        "rows": list(page.object_list),
+        "page_sizes": PAGE_SIZES,
+        "size": size,
+        "sort": filters.form.cleaned_data.get("sort") if valid else "",
+        "columns": QUEUE_SORT_LABELS,
+        "views": BUILTIN_VIEWS,
+        "active_view": active_view(request.GET),
+        **choices,
+    }
+    # An HTMX filter change re-renders the results (and the sidebar, out of band); the URL is pushed.
+    template = "agent/queue.html#results" if request.htmx and not request.htmx.boosted else "agent/queue.html"
+    return render(request, template, context)
+
+
+@agent_required
+def view_counts(request):
+    """The sidebar's views with their counts, loaded after the table (cached per agent)."""
+    counts = selectors.queue_counts(user=request.user, views=BUILTIN_VIEWS)
+    return render(
+        request,
+        "agent/_views_nav.html",
+        {"views": BUILTIN_VIEWS, "counts": counts, "active_view": active_view(request.GET)},
+    )

@@ -1,0 +1,133 @@
+"""The agent's request page and its actions: reply, change fields in place, take it; and new requests.
+Every change goes through the services; a refusal comes back as an error on the form."""
+
+from django.contrib import messages
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from helpdesk.errors import DomainError
+
+from .. import selectors, services
+from ..forms import NewRequestForm, ReplyForm, RequestFieldsForm, form_errors_from
+from ..models import Source
+from .access import agent_required
+
+MAX_FILES = 10
+
+
+def _page_context(request, found, *, reply_form=None, fields_form=None) -> dict:
+    choices = selectors.workspace_choices()
+    return {
+        "r": found,
+        "events": selectors.request_history(request=found),
+        "other_requests": selectors.requester_recent(user=request.user, request=found, limit=5),
+        "reply_form": reply_form or ReplyForm(),
+        "fields_form": fields_form
+        or RequestFieldsForm(initial=RequestFieldsForm.initial_for(found), **choices),
+        **choices,
+    }
+
+
+@agent_required
+def request_page(request, public_id):
+    found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
+    return render(request, "agent/request.html", _page_context(request, found))
+
+
+@agent_required
+@require_POST
+def reply(request, public_id):
+    found = selectors.request_get(user=request.user, public_id=public_id)
+    form = ReplyForm(request.POST)
+    files = request.FILES.getlist("files")
+    if len(files) > MAX_FILES:
+        form.add_error(None, f"Attach at most {MAX_FILES} files at a time.")
+    if form.is_valid():
+        try:
+            services.reply_post(
+                actor=request.user,
+                request=found,
+                content=form.cleaned_data["content"],
+                is_internal=form.cleaned_data["is_internal"],
+                files=files,
+                status=form.cleaned_data["status"] or None,
+            )
+        except DomainError as error:
+            form_errors_from(form, error)
+    if form.errors:
+        found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
+        context = _page_context(request, found, reply_form=form)
+        if request.htmx:
+            return render(request, "agent/request.html#reply-box", context, status=422)
+        return render(request, "agent/request.html", context, status=422)
+    url = reverse("agent:request", args=[public_id])
+    if request.htmx:
+        # The conversation, header and panel all moved: re-render the page's regions in one go.
+        found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
+        return render(request, "agent/request.html#after-reply", _page_context(request, found))
+    return redirect(url)
+
+
+@agent_required
+@require_POST
+def update_fields(request, public_id):
+    found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
+    choices = selectors.workspace_choices()
+    form = RequestFieldsForm(request.POST, initial=RequestFieldsForm.initial_for(found), **choices)
+    if form.is_valid():
+        try:
+            services.request_update(actor=request.user, request=found, changes=form.changes())
+        except DomainError as error:
+            form_errors_from(form, error)
+    if form.errors:
+        context = _page_context(request, found, fields_form=form)
+        template = "agent/request.html#fields-panel" if request.htmx else "agent/request.html"
+        return render(request, template, context, status=422)
+    found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
+    if request.htmx:
+        return render(request, "agent/request.html#after-update", _page_context(request, found))
+    messages.success(request, "Saved.")
+    return redirect("agent:request", public_id=public_id)
+
+
+@agent_required
+@require_POST
+def take(request, public_id):
+    found = selectors.request_get(user=request.user, public_id=public_id)
+    try:
+        services.request_update(actor=request.user, request=found, changes={"assigned_to": request.user.public_id})
+    except DomainError as error:
+        messages.error(request, error.message)
+    url = reverse("agent:request", args=[public_id])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@agent_required
+def new_request(request):
+    choices = selectors.workspace_choices()
+    form = NewRequestForm(request.POST or None, **choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.request_create(
+                actor=request.user,
+                title=data["title"],
+                description=data["description"],
+                priority=data["priority"],
+                category=data["category"] or None,
+                assigned_group=data["assigned_group"] or None,
+                assigned_to=data["assigned_to"] or None,
+                requester_email=data["requester_email"],
+                requester_name=data["requester_name"],
+                source=Source.WEB,
+            )
+        except DomainError as error:
+            form_errors_from(form, error)
+        else:
+            return redirect("agent:request", public_id=created.public_id)
+    elif request.method not in ("GET", "POST"):
+        return HttpResponseBadRequest()
+    return render(request, "agent/new_request.html", {"form": form}, status=422 if form.errors else 200)
