@@ -9,7 +9,6 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HELPDESK_VAR_DIR", BASE_DIR / "var"))
@@ -118,6 +117,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Which requests agents see and work: "all" of them, or "groups": those of their own groups, those
+# assigned to them and those in no group yet (to triage). Admins always see every request.
+AGENT_REACH = env_str("AGENT_REACH", "all").strip().lower()
+if AGENT_REACH not in ("all", "groups"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"AGENT_REACH must be 'all' or 'groups', not {AGENT_REACH!r}")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -143,12 +150,6 @@ MEDIA_URL = "/media/"
 
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
-
-# Which requests agents see and work: "all" of them, or "groups": those of their own groups, those
-# assigned to them and those in no group yet (to triage). Admins always see every request.
-AGENT_REACH = env_str("AGENT_REACH", "all").strip().lower()
-if AGENT_REACH not in ("all", "groups"):
-    raise ImproperlyConfigured(f"AGENT_REACH must be 'all' or 'groups', not {AGENT_REACH!r}")
 
 # Per-token (or per-user, or per-address) limit of the /v1 API, in DRF's "N/period" form.
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")
