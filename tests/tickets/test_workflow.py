@@ -9,6 +9,7 @@ import pytest
 from helpdesk.errors import PermissionDenied, ValidationFailed
 from tests.envelope import assert_names_field, data_of, error_of
 from tests.factories import CategoryFactory, CommentFactory, GroupFactory, RequestFactory, upload
+from tickets import workflow
 from tickets.models import EventKind, Request, RequestEvent, Status
 from tickets.services import attachment_add, comment_add, request_update
 
@@ -280,3 +281,12 @@ def test_an_admin_reopens_a_closed_request_as_a_recorded_correction(requester, a
         "closed",
         "in_progress",
     )
+
+
+# --- the rules as data -------------------------------------------------------------------------------
+
+
+def test_each_role_may_make_every_move_of_the_role_below_it_and_only_admins_leave_closed():
+    assert workflow.MOVES[workflow.REQUESTER] <= workflow.MOVES[workflow.AGENT] <= workflow.MOVES[workflow.ADMIN]
+    leaving_closed = {role for role, moves in workflow.MOVES.items() if any(b == Status.CLOSED for b, _ in moves)}
+    assert leaving_closed == {workflow.ADMIN}
