@@ -120,6 +120,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Which requests agents see and work: "all" of them, or "groups": those of their own groups, those
+# assigned to them and those in no group yet (to triage). Admins always see every request.
+AGENT_REACH = env_str("AGENT_REACH", "all").strip().lower()
+if AGENT_REACH not in ("all", "groups"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"AGENT_REACH must be 'all' or 'groups', not {AGENT_REACH!r}")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -16,8 +16,9 @@ from .models import Priority, Request, Status
 ORDERINGS = {
     "-createdAt": ("-created_at", "-id"),
     "createdAt": ("created_at", "id"),
-    "-updatedAt": ("-updated_at", "-id"),
-    "updatedAt": ("updated_at", "id"),
+    # seen_updated_at: the updatedAt the viewer is shown (tickets.selectors.visible_requests).
+    "-updatedAt": ("-seen_updated_at", "-id"),
+    "updatedAt": ("seen_updated_at", "id"),
     # Nearest running SLA target first; requests with no running clock last.
     "sla": (F("sla_due_at").asc(nulls_last=True), "-created_at", "-id"),
 }

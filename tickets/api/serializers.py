@@ -76,7 +76,9 @@ class _RequestBase(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices)
     category = serializers.CharField(source="category.name", allow_null=True, default=None)
     createdAt = serializers.DateTimeField(source="created_at")
-    updatedAt = serializers.DateTimeField(source="updated_at")
+    updatedAt = serializers.DateTimeField(
+        source="seen_updated_at", help_text="The last change; for requesters, the last change they can see."
+    )
 
 
 class RequestListItemSerializer(_RequestBase):
@@ -123,7 +125,9 @@ class RequestCreatedSerializer(serializers.Serializer):
 class RequestUpdatedSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id")
     status = serializers.CharField()
-    updatedAt = serializers.DateTimeField(source="updated_at")
+    updatedAt = serializers.DateTimeField(
+        source="seen_updated_at", help_text="The last change; for requesters, the last change they can see."
+    )
 
 
 class DeletedSerializer(serializers.Serializer):
