@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from helpdesk.api.fields import InputSerializer, PublicIdField, StrictCharField
+from helpdesk.api.fields import BoundedListField, InputSerializer, PublicIdField, StrictCharField
 
 from ..models import Group, Role, User
 
@@ -40,7 +40,7 @@ class UserCreateInput(InputSerializer):
         write_only=True,
         help_text="Optional; without it the user cannot log in with a password until one is set.",
     )
-    groups = serializers.ListField(child=PublicIdField(), required=False, max_length=100)
+    groups = BoundedListField(child=PublicIdField(), required=False, max_length=100)
 
 
 class UserUpdateInput(InputSerializer):
@@ -50,7 +50,7 @@ class UserUpdateInput(InputSerializer):
     isVip = serializers.BooleanField(required=False)
     isActive = serializers.BooleanField(required=False)
     password = StrictCharField(required=False, max_length=128, trim_whitespace=False, write_only=True)
-    groups = serializers.ListField(child=PublicIdField(), required=False, max_length=100)
+    groups = BoundedListField(child=PublicIdField(), required=False, max_length=100)
 
 
 class GroupSerializer(serializers.Serializer):
@@ -67,13 +67,13 @@ class GroupSerializer(serializers.Serializer):
 class GroupCreateInput(InputSerializer):
     name = StrictCharField(max_length=100)
     description = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
-    members = serializers.ListField(child=PublicIdField(), required=False, default=list, max_length=500)
+    members = BoundedListField(child=PublicIdField(), required=False, default=list, max_length=500)
 
 
 class GroupUpdateInput(InputSerializer):
     name = StrictCharField(max_length=100, required=False)
     description = StrictCharField(max_length=2000, required=False, allow_blank=True)
-    members = serializers.ListField(child=PublicIdField(), required=False, max_length=500)
+    members = BoundedListField(child=PublicIdField(), required=False, max_length=500)
 
 
 class TokenLoginInput(InputSerializer):
