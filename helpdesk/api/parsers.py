@@ -34,10 +34,11 @@ def body_too_large() -> TooLarge:
 
 
 class JsonParser(BaseParser):
-    """application/json, read at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes.
+    """application/json, of at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes.
 
-    DRF's JSONParser reads the raw stream, so Django's body limit never applies to it; this parser
-    applies it, and turns every way a body can fail to decode into a 400 parse_error.
+    DRF's JSONParser leaves the size check to request.body, whose refusal is Django's HTML 400. This
+    parser reads the stream itself, never more than the limit, answers a larger body with a 413 in
+    the envelope, and turns every way a body can fail to decode into a 400 parse_error.
     """
 
     media_type = "application/json"
