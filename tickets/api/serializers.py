@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserRefSerializer
-from helpdesk.api.fields import InputSerializer, PublicIdField, StrictCharField, valid_public_id
+from helpdesk.api.fields import BoundedListField, InputSerializer, PublicIdField, StrictCharField, valid_public_id
 from sla.models import ClockStatus
 
 from ..models import Priority, Status
@@ -183,7 +183,7 @@ def _id_field(**kwargs):
 
 
 def _tags_field():
-    return serializers.ListField(child=StrictCharField(max_length=50), required=False, max_length=50)
+    return BoundedListField(child=StrictCharField(max_length=50), required=False, max_length=50)
 
 
 class RequestCreateInput(InputSerializer):
