@@ -3,6 +3,7 @@ import secrets
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from helpdesk.ids import new_public_id
@@ -140,7 +141,7 @@ class Group(models.Model):
     """A team of agents. A request in a group may only be assigned to one of its members."""
 
     public_id = models.CharField(max_length=24, unique=True, default=new_group_id, editable=False)
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     members = models.ManyToManyField(User, related_name="agent_groups", blank=True)
     calendar = models.ForeignKey(
@@ -155,6 +156,15 @@ class Group(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # Names are compared without case ("Billing" and "billing" are one team), so the index
+            # that decides between concurrent creators must be too.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="group_name_unique_ci",
+                violation_error_message="A group with this name already exists.",
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from helpdesk.errors import DomainError, PermissionDenied, ValidationFailed
@@ -57,6 +57,39 @@ def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
     return User.objects.filter(email__iexact=email).exclude(pk=exclude_pk).exists()
 
 
+class EmailTaken(ValidationFailed):
+    """The 400 of a duplicate email, whether a check or the unique index found it."""
+
+    def __init__(self):
+        super().__init__(
+            "a user with this email already exists", fields={"email": ["a user with this email already exists"]}
+        )
+
+
+class GroupNameTaken(ValidationFailed):
+    """The 400 of a duplicate group name (case-insensitive), whether a check or the unique index found it."""
+
+    def __init__(self):
+        super().__init__(
+            "a group with this name already exists", fields={"name": ["a group with this name already exists"]}
+        )
+
+
+def _group_name_taken(name: str, *, exclude_pk: int | None = None) -> bool:
+    return Group.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists()
+
+
+def _group_save(group: Group) -> None:
+    # In a savepoint, so a concurrent duplicate caught by the unique index leaves the transaction usable.
+    try:
+        with transaction.atomic():
+            group.save()
+    except IntegrityError:
+        if _group_name_taken(group.name, exclude_pk=group.pk):
+            raise GroupNameTaken() from None
+        raise
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -71,7 +104,7 @@ def user_create(
     _require_admin(actor, "create users")
     email = email.strip().lower()
     if _email_taken(email):
-        raise ValidationFailed.for_field("email", "a user with this email already exists")
+        raise EmailTaken()
     user = User(email=email, name=name.strip(), role=role, is_vip=is_vip)
     if password:
         _check_password(password, user)
@@ -79,7 +112,14 @@ def user_create(
     groups = _groups_by_ids(group_ids) if group_ids else []
     if groups and role == Role.REQUESTER:
         raise ValidationFailed.for_field("groups", "only agents and admins can be group members")
-    user.save()
+    # The check above answers the usual duplicate; the unique index decides between concurrent ones.
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        if _email_taken(email):
+            raise EmailTaken() from None
+        raise
     if groups:
         user.agent_groups.set(groups)
     return user
@@ -89,11 +129,15 @@ def requester_get_or_create(*, email: str, name: str = "") -> User:
     """Zendesk's create-with-requester: the requester named by email, made if new."""
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
-    if user is not None:
-        if not user.is_active:
-            raise ValidationFailed.for_field("requester", "this user is deactivated")
-        return user
-    return user_create(actor=None, email=email, name=name or email.split("@")[0])
+    if user is None:
+        try:
+            return user_create(actor=None, email=email, name=name or email.split("@")[0])
+        except EmailTaken:
+            # Another request made this requester meanwhile: use theirs, so both requests are created.
+            user = User.objects.get(email__iexact=email)
+    if not user.is_active:
+        raise ValidationFailed.for_field("requester", "this user is deactivated")
+    return user
 
 
 def _check_current_password(user: User, current: str) -> None:
@@ -162,10 +206,11 @@ def group_create(
 ) -> Group:
     _require_admin(actor, "manage groups")
     name = name.strip()
-    if Group.objects.filter(name__iexact=name).exists():
-        raise ValidationFailed.for_field("name", "a group with this name already exists")
+    if _group_name_taken(name):
+        raise GroupNameTaken()
     members = _agents_by_ids(member_ids)
-    group = Group.objects.create(name=name, description=description, calendar=calendar)
+    group = Group(name=name, description=description, calendar=calendar)
+    _group_save(group)
     group.members.set(members)
     return group
 
@@ -176,8 +221,8 @@ def group_update(*, actor: User, group: Group, changes: dict) -> Group:
     _require_admin(actor, "manage groups")
     if "name" in changes:
         name = changes["name"].strip()
-        if Group.objects.filter(name__iexact=name).exclude(pk=group.pk).exists():
-            raise ValidationFailed.for_field("name", "a group with this name already exists")
+        if _group_name_taken(name, exclude_pk=group.pk):
+            raise GroupNameTaken()
         group.name = name
     if "description" in changes:
         group.description = changes["description"]
@@ -185,7 +230,7 @@ def group_update(*, actor: User, group: Group, changes: dict) -> Group:
         group.calendar = changes["calendar"]
         # The group's requests count business hours on another calendar now.
         rebuild_after_commit()
-    group.save()
+    _group_save(group)
     if "member_ids" in changes:
         group.members.set(_agents_by_ids(changes["member_ids"]))
     return group

@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
-from kombu.exceptions import OperationalError
 
 from .breaker import CircuitBreaker
 
@@ -23,7 +22,8 @@ def send(task, *args, fallback: Callable[[], object]) -> None:
         return
     try:
         task.delay(*args)
-    except (OperationalError, OSError) as exc:  # kombu's "cannot connect", or the filesystem queue failing
+    except Exception as exc:  # kombu's OperationalError, a filesystem queue's OSError, a closed pool...
+        # Whatever stopped the hand-over, the write has committed: its follow-up must still happen.
         broker_breaker.record_failure(exc)
         fallback()
     else:

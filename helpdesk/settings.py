@@ -121,6 +121,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Which requests agents see and work: "all" of them, or "groups": those of their own groups, those
+# assigned to them and those in no group yet (to triage). Admins always see every request.
+AGENT_REACH = env_str("AGENT_REACH", "all").strip().lower()
+if AGENT_REACH not in ("all", "groups"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"AGENT_REACH must be 'all' or 'groups', not {AGENT_REACH!r}")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -146,6 +154,10 @@ MEDIA_URL = "/media/"
 
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are spooled here, not to the system /tmp, so the
+# hourly clean_upload_leftovers task can remove what an interrupted request or a killed worker left.
+FILE_UPLOAD_TEMP_DIR = str(Path(env_str("UPLOAD_TEMP_DIR") or VAR_DIR / "tmp" / "uploads"))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 
 # Days a newly issued API token lives (log-in or admin; admin may change it per token); empty: forever.
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 0) or None
@@ -189,6 +201,7 @@ CELERY_TIMEZONE = "UTC"
 SLA_SWEEP_SECONDS = float(env_str("SLA_SWEEP_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.tasks.sweep_due_clocks", "schedule": SLA_SWEEP_SECONDS},
+    "upload-leftovers": {"task": "tickets.tasks.clean_upload_leftovers", "schedule": 3600},
 }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -266,11 +279,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["helpdesk.api.throttling.ApiRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only, size- and depth-bounded; the attachment upload declares its own multipart parser.
+    "DEFAULT_PARSER_CLASSES": ["helpdesk.api.parsers.JsonParser"],
     "EXCEPTION_HANDLER": "helpdesk.api.exceptions.envelope_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",

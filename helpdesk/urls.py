@@ -29,5 +29,6 @@ urlpatterns = [
     path("", home.home, name="home"),
 ]
 
+handler400 = "helpdesk.views.bad_request"
 handler404 = "helpdesk.views.not_found"
 handler500 = "helpdesk.views.server_error"

@@ -2,11 +2,17 @@
 
 from django.views import defaults
 
-from helpdesk.api.exceptions import json_not_found, json_server_error
+from helpdesk.api.exceptions import json_bad_request, json_not_found, json_server_error
 
 
 def _is_api(request) -> bool:
     return request.path.startswith("/v1/")
+
+
+def bad_request(request, exception=None):
+    if _is_api(request):
+        return json_bad_request(request, exception)
+    return defaults.bad_request(request, exception)
 
 
 def not_found(request, exception=None):

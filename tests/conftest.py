@@ -15,16 +15,19 @@ def _test_settings(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # Rate-limit counters live in the cache; each test starts with none.
+    # Rate-limit counters live in the cache; each test starts with none, and with no known outage.
     from django.core.cache import cache
 
     from helpdesk import ratelimit
+    from helpdesk.broker import broker_breaker
 
     cache.clear()
     ratelimit.reset_local_state()
+    broker_breaker.reset()
     yield
     cache.clear()
     ratelimit.reset_local_state()
+    broker_breaker.reset()
 
 
 @pytest.fixture

@@ -60,7 +60,9 @@ def test_log_in_and_every_call_answer_while_redis_is_down(redis_down, settings, 
         client = APIClient(HTTP_AUTHORIZATION=f"Bearer {token}")
         response = client.get("/v1/requests")
         data_of(response)
-        created = data_of(client.post("/v1/requests", {"title": "t", "description": "d", "priority": "low"}), 201)
+        created = data_of(
+            client.post("/v1/requests", {"title": "t", "description": "d", "priority": "low"}, format="json"), 201
+        )
         data_of(client.get(f"/v1/requests/{created['id']}"))
     # Counting went on in this process: the headers still tell the truth about this worker.
     assert response["RateLimit-Limit"] == "100"
@@ -98,7 +100,7 @@ def test_writes_keep_their_sla_clocks_and_try_a_down_broker_once(broker_down, ag
     for i in range(5):
         with committed(execute=True):
             body = {"title": f"t{i}", "description": "d", "priority": "high"}
-            ids.append(data_of(client.post("/v1/requests", body), 201)["id"])
+            ids.append(data_of(client.post("/v1/requests", body, format="json"), 201)["id"])
     assert len(broker_down) == 1  # the breaker sent the next four writes straight to the fallback
     for request in Request.objects.filter(public_id__in=ids):
         live = sla_for_request(request)
@@ -129,7 +131,7 @@ def test_a_tier_saved_in_admin_while_the_broker_is_down_is_rebuilt_by_the_next_s
 ):
     sla_defaults_install()
     request_id = data_of(
-        api_for(agent).post("/v1/requests", {"title": "t", "description": "d", "priority": "high"}), 201
+        api_for(agent).post("/v1/requests", {"title": "t", "description": "d", "priority": "high"}, format="json"), 201
     )["id"]
     clocks_rebuild()
     before = Request.objects.get(public_id=request_id).sla_due_at
@@ -155,11 +157,11 @@ def test_a_failing_broker_is_tried_again_after_the_cool_down(broker_down, monkey
     client = api_for(agent)
     body = {"title": "t", "description": "d", "priority": "low"}
     with committed(execute=True):
-        data_of(client.post("/v1/requests", body), 201)
+        data_of(client.post("/v1/requests", body, format="json"), 201)
     now = broker_breaker._open_until
     monkeypatch.setattr("helpdesk.breaker.time.monotonic", lambda: now + 1)
     with committed(execute=True):
-        data_of(client.post("/v1/requests", body), 201)
+        data_of(client.post("/v1/requests", body, format="json"), 201)
     assert len(broker_down) == 2
 
 
@@ -167,6 +169,9 @@ def test_requesters_still_get_404_not_500_for_others_requests_while_redis_is_dow
     redis_down, requester, other_requester, api_for
 ):
     theirs = data_of(
-        api_for(other_requester).post("/v1/requests", {"title": "t", "description": "d", "priority": "low"}), 201
+        api_for(other_requester).post(
+            "/v1/requests", {"title": "t", "description": "d", "priority": "low"}, format="json"
+        ),
+        201,
     )["id"]
     error_of(api_for(requester).get(f"/v1/requests/{theirs}"), 404)

@@ -94,6 +94,9 @@ class Request(models.Model):
     resolution = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The last change its requester can see (not internal notes, their files or SLA moves): what
+    # requesters are shown as updatedAt and sort by, so an internal note tells them nothing.
+    public_updated_at = models.DateTimeField(default=timezone.now)
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -122,6 +125,9 @@ class Request(models.Model):
             models.Index(fields=["assigned_to", "-created_at", "-id"], condition=LIVE, name="req_assignee_created"),
             models.Index(fields=["assigned_group", "-created_at", "-id"], condition=LIVE, name="req_group_created"),
             models.Index(fields=["requester", "-created_at", "-id"], condition=LIVE, name="req_requester_created"),
+            models.Index(
+                fields=["requester", "-public_updated_at", "-id"], condition=LIVE, name="req_requester_public_updated"
+            ),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="req_deleted"),
             models.Index(fields=["sla_status", "-created_at", "-id"], condition=LIVE, name="req_sla_status_created"),
             models.Index(

@@ -1,7 +1,7 @@
 """Every read of requests, comments and attachments: who sees what is decided here once."""
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import QueryDict
 
 from accounts.models import Group, Role, User
@@ -15,10 +15,46 @@ from .models import Attachment, Category, Comment, Request
 QUEUE_DEFAULT_SORT = "sla"
 
 
+def _reach(user: User) -> Q | None:
+    """Who sees which live requests, the one rule for every list, page and service (None: all).
+
+    Admins see everything. Agents see everything too, unless AGENT_REACH is "groups": then the
+    requests of their groups, those assigned to them, and those in no group yet (someone has to
+    triage them). Anyone sees the requests they asked for themselves.
+    """
+    if user.is_admin or (user.is_agent and settings.AGENT_REACH == "all"):
+        return None
+    own = Q(requester=user)
+    if not user.is_agent:
+        return own
+    my_groups = Group.objects.filter(members=user).values("pk")
+    return own | Q(assigned_to=user) | Q(assigned_group__isnull=True) | Q(assigned_group__in=my_groups)
+
+
+def _updated_at_seen_by(user: User) -> str:
+    # Requesters see (and sort by) the last change they can see, so internal work stays unseen.
+    return "updated_at" if user.is_agent else "public_updated_at"
+
+
 def visible_requests(user: User) -> QuerySet[Request]:
-    """Agents and admins see every live request; requesters only their own."""
-    qs = Request.objects.all()
-    return qs if user.is_agent else qs.filter(requester=user)
+    """The live requests the user may see, each with `seen_updated_at`: its updatedAt for them."""
+    rule = _reach(user)
+    qs = Request.objects.all() if rule is None else Request.objects.filter(rule)
+    return qs.annotate(seen_updated_at=F(_updated_at_seen_by(user)))
+
+
+def may_see_request(user: User, request: Request) -> bool:
+    """The service-side check of the same rule, for a request already loaded (and maybe locked)."""
+    if request.deleted_at is not None:
+        return False
+    rule = _reach(user)
+    return rule is None or Request.objects.filter(rule, pk=request.pk).exists()
+
+
+def as_seen_by(user: User, request: Request) -> Request:
+    """Gives a request a service returned the `seen_updated_at` the selectors give to reads."""
+    request.seen_updated_at = getattr(request, _updated_at_seen_by(user))
+    return request
 
 
 def request_list(*, user: User, filters: dict | None = None) -> QuerySet[Request]:
@@ -62,12 +98,14 @@ def request_get(*, user: User, public_id: str, detail: bool = False) -> Request:
 
 
 def attachment_get(*, user: User, public_id: str) -> Attachment:
-    attachment = Attachment.objects.select_related("request", "comment").filter(public_id=public_id).first()
+    """The attachment if the user may see its request (and its note, for files on internal notes)."""
+    attachment = (
+        _attachments_for(user)
+        .filter(public_id=public_id, request__in=visible_requests(user).values("pk"))
+        .select_related("request", "comment")
+        .first()
+    )
     if attachment is None:
-        raise NotFound("No attachment with this id.")
-    request = attachment.request
-    may_see = request.deleted_at is None and (user.is_agent or request.requester_id == user.pk)
-    if not may_see or (attachment.comment is not None and attachment.comment.is_internal and not user.is_agent):
         raise NotFound("No attachment with this id.")
     return attachment
 

@@ -16,6 +16,7 @@ from accounts.services import requester_get_or_create
 from helpdesk.errors import NotFound, PermissionDenied, TooLarge, ValidationFailed
 from sla.triggers import recompute_after_commit
 
+from . import workflow
 from .models import (
     Attachment,
     Category,
@@ -27,11 +28,8 @@ from .models import (
     Status,
     Tag,
 )
+from .selectors import may_see_request
 
-REQUESTER_EDITABLE = {"title", "description", "status"}
-REQUESTER_STATUSES = {Status.RESOLVED, Status.CLOSED, Status.OPEN}
-NEEDS_ASSIGNEE = {Status.ASSIGNED, Status.IN_PROGRESS}
-DONE = {Status.RESOLVED, Status.CLOSED}
 TAG_PATTERN = re.compile(r"^[\w][\w.\-]*$")
 
 
@@ -117,23 +115,18 @@ def _resolve_assignment(
 
 
 def _apply_status(request: Request, status: str, now) -> None:
-    if status in DONE and request.resolved_at is None:
+    if status in workflow.DONE and request.resolved_at is None:
         request.resolved_at = now
     if status == Status.CLOSED and request.closed_at is None:
         request.closed_at = now
-    if status not in DONE:
+    if status not in workflow.DONE:
         request.resolved_at = None
         request.closed_at = None
     request.status = status
 
 
-def _ensure_open_for_requester(actor: User, request: Request, *, field: str) -> None:
-    if not actor.is_agent and request.status == Status.CLOSED:
-        raise ValidationFailed.for_field(field, "this request is closed; open a new request instead")
-
-
 def _ensure_visible(actor: User, request: Request) -> None:
-    if request.deleted_at is not None or not (actor.is_agent or request.requester_id == actor.pk):
+    if not may_see_request(actor, request):
         raise NotFound("No request with this id.")
 
 
@@ -190,27 +183,13 @@ def request_create(
         source=source,
         created_at=now,
         updated_at=now,
+        public_updated_at=now,
     )
     if tag_names:
         _set_tags(request, tag_names)
     _event(request, actor, EventKind.CREATED, new=request.status)
     recompute_after_commit(request.pk)
     return request
-
-
-def _check_requester_changes(actor: User, request: Request, changes: dict) -> None:
-    forbidden = sorted(set(changes) - REQUESTER_EDITABLE)
-    if forbidden:
-        raise PermissionDenied(f"Requesters cannot change {forbidden[0]}.", fields={forbidden[0]: ["agents only"]})
-    status = changes.get("status")
-    if status is None or status == request.status:
-        return
-    # Closed is final for requesters (they open a new request), as in Zendesk.
-    if status not in REQUESTER_STATUSES or (status == Status.OPEN and request.status != Status.RESOLVED):
-        raise PermissionDenied(
-            "Requesters may only resolve or close their requests, or reopen a resolved one.",
-            fields={"status": ["not allowed"]},
-        )
 
 
 @transaction.atomic
@@ -220,8 +199,10 @@ def request_update(*, actor: User, request: Request, changes: dict) -> Request:
     # all_objects: a request deleted meanwhile is a NotFound from _ensure_visible, not a DoesNotExist.
     request = Request.all_objects.select_for_update().get(pk=request.pk)
     _ensure_visible(actor, request)
-    if not actor.is_agent:
-        _check_requester_changes(actor, request, changes)
+    role = workflow.role_of(actor)
+    workflow.ensure_fields(role, changes)
+    if "status" in changes:
+        workflow.ensure_move(role, request.status, changes["status"])
     now = timezone.now()
     old = {f: getattr(request, f) for f in ("title", "description", "status", "priority", "resolution")}
     old_category = request.category
@@ -257,12 +238,11 @@ def request_update(*, actor: User, request: Request, changes: dict) -> Request:
     if "status" not in changes:
         if request.assigned_to and not old_assignee and request.status == Status.OPEN:
             status = Status.ASSIGNED
-        elif not request.assigned_to and old_assignee and request.status in NEEDS_ASSIGNEE:
+        elif not request.assigned_to and old_assignee and request.status in workflow.NEEDS_ASSIGNEE:
             status = Status.OPEN
-    elif not actor.is_agent and status == Status.OPEN and request.assigned_to:
-        status = Status.IN_PROGRESS  # a reopened request goes back to the agent who had it
-    if status in NEEDS_ASSIGNEE and request.assigned_to is None:
-        raise ValidationFailed.for_field("status", f"a request must be assigned to be {status}")
+    elif role == workflow.REQUESTER and status == Status.OPEN and status != request.status:
+        status = workflow.reopened_status(request.assigned_to is not None)
+    workflow.ensure_assignee(status, request.assigned_to is not None)
     if status != request.status:
         _apply_status(request, status, now)
 
@@ -281,15 +261,22 @@ def request_update(*, actor: User, request: Request, changes: dict) -> Request:
         recorded.append(
             ("assigned_group", old_group and old_group.name, request.assigned_group and request.assigned_group.name)
         )
+    new_tags = None
     if "tags" in changes:
         new_tags = _clean_tags(changes["tags"])
         old_tags = sorted(request.tags.values_list("name", flat=True))
         if new_tags != old_tags:
-            _set_tags(request, new_tags)
             recorded.append(("tags", ", ".join(old_tags), ", ".join(new_tags)))
+        else:
+            new_tags = None
+    # Checked on what really changes, so repeating a request's current values is never refused.
+    workflow.ensure_editable(role, old["status"], [field for field, _, _ in recorded])
+    if new_tags is not None:
+        _set_tags(request, new_tags)
 
     if recorded:
-        request.updated_at = now
+        # Every field of a request is shown to its requester, so every change is one they can see.
+        request.updated_at = request.public_updated_at = now
         request.save()
         for field, before, after in recorded:
             _event(request, actor, EventKind.CHANGED, field, before, after)
@@ -332,11 +319,9 @@ def comment_add(*, actor: User, request: Request, content: str, is_internal: boo
     # all_objects: a request deleted meanwhile is a NotFound from _ensure_visible, not a DoesNotExist.
     request = Request.all_objects.select_for_update().get(pk=request.pk)
     _ensure_visible(actor, request)
-    if is_internal and not actor.is_agent:
-        raise PermissionDenied("Requesters cannot add internal notes.", fields={"is_internal": ["agents only"]})
+    workflow.ensure_may_post(workflow.role_of(actor), request.status, is_internal=is_internal, field="content")
     if not content.strip():
         raise ValidationFailed.for_field("content", "a comment cannot be empty")
-    _ensure_open_for_requester(actor, request, field="content")
     now = timezone.now()
     comment = Comment.objects.create(
         request=request, author=actor, content=content, is_internal=is_internal, created_at=now
@@ -348,13 +333,17 @@ def comment_add(*, actor: User, request: Request, content: str, is_internal: boo
     if is_agent_reply and request.first_response_at is None:
         request.first_response_at = now
         fields.append("first_response_at")
-    if actor.pk == request.requester_id and request.status in (Status.PENDING, Status.RESOLVED):
-        # The requester answered: the request needs an agent again.
-        new_status = Status.IN_PROGRESS if request.assigned_to_id else Status.OPEN
+    new_status = None
+    if actor.pk == request.requester_id:
+        new_status = workflow.status_after_requester_reply(request.status, request.assigned_to_id is not None)
+    if new_status is not None:
         _event(request, actor, EventKind.CHANGED, "status", request.status, new_status)
         _apply_status(request, new_status, now)
         fields += ["status", "resolved_at", "closed_at"]
     request.updated_at = now
+    if not is_internal:  # an internal note is no news a requester could see
+        request.public_updated_at = now
+        fields.append("public_updated_at")
     request.save(update_fields=fields)
     recompute_after_commit(request.pk)
     return comment
@@ -387,10 +376,12 @@ def ensure_upload_fits(size: int, *, slack: int = 0) -> None:
 def attachment_add(
     *, actor: User, request: Request, upload: UploadedFile, comment: Comment | None = None
 ) -> Attachment:
+    # Locked and re-read so a request closed or deleted meanwhile is judged as it is now.
+    request = Request.all_objects.select_for_update().get(pk=request.pk)
     _ensure_visible(actor, request)
-    _ensure_open_for_requester(actor, request, field="file")
-    if comment is not None and comment.is_internal and not actor.is_agent:
-        raise PermissionDenied("Requesters cannot attach files to internal notes.")
+    # A file attached to an internal note is as internal as the note.
+    is_internal = comment is not None and comment.is_internal
+    workflow.ensure_may_post(workflow.role_of(actor), request.status, is_internal=is_internal, field="file")
     ensure_upload_fits(upload.size)
     if upload.size == 0:
         raise ValidationFailed.for_field("file", "the file is empty")
@@ -406,8 +397,9 @@ def attachment_add(
     )
     attachment.file.save(filename, upload, save=False)
     attachment.save()
-    _event(request, actor, EventKind.ATTACHED, new=filename, is_internal=bool(comment and comment.is_internal))
-    Request.objects.filter(pk=request.pk).update(updated_at=timezone.now())
+    _event(request, actor, EventKind.ATTACHED, new=filename, is_internal=is_internal)
+    now = timezone.now()
+    Request.objects.filter(pk=request.pk).update(updated_at=now, **({} if is_internal else {"public_updated_at": now}))
     return attachment
 
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from helpdesk.api.fields import InputSerializer, PublicIdField, StrictCharField
+from helpdesk.api.fields import BoundedListField, InputSerializer, PublicIdField, StrictCharField
 
 from ..models import Group, Role, User
 
@@ -40,7 +40,7 @@ class UserCreateInput(InputSerializer):
         write_only=True,
         help_text="Optional; without it the user cannot log in with a password until one is set.",
     )
-    groups = serializers.ListField(child=PublicIdField(), required=False, max_length=100)
+    groups = BoundedListField(child=PublicIdField(), required=False, max_length=100)
 
 
 class UserUpdateInput(InputSerializer):
@@ -67,7 +67,7 @@ class UserUpdateInput(InputSerializer):
         help_text="Required with `password` when changing your own password (admins too); not when an admin "
         "changes another user's.",
     )
-    groups = serializers.ListField(child=PublicIdField(), required=False, max_length=100)
+    groups = BoundedListField(child=PublicIdField(), required=False, max_length=100)
 
 
 class GroupSerializer(serializers.Serializer):
@@ -84,13 +84,13 @@ class GroupSerializer(serializers.Serializer):
 class GroupCreateInput(InputSerializer):
     name = StrictCharField(max_length=100)
     description = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
-    members = serializers.ListField(child=PublicIdField(), required=False, default=list, max_length=500)
+    members = BoundedListField(child=PublicIdField(), required=False, default=list, max_length=500)
 
 
 class GroupUpdateInput(InputSerializer):
     name = StrictCharField(max_length=100, required=False)
     description = StrictCharField(max_length=2000, required=False, allow_blank=True)
-    members = serializers.ListField(child=PublicIdField(), required=False, max_length=500)
+    members = BoundedListField(child=PublicIdField(), required=False, max_length=500)
 
 
 class TokenLoginInput(InputSerializer):

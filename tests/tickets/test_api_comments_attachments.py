@@ -174,12 +174,14 @@ def test_a_requester_cannot_comment_on_a_closed_request(agent, requester, ticket
     assert_names_field(error, "content")
 
 
-def test_a_requester_cannot_attach_to_a_closed_request_but_an_agent_can(agent, requester, ticket, api_for):
+@pytest.mark.parametrize("who", ["requester", "agent"])
+def test_nobody_attaches_a_file_the_requester_would_see_to_a_closed_request(request, agent, ticket, api_for, who):
     request_update(actor=agent, request=ticket, changes={"status": Status.CLOSED})
     url = f"/v1/requests/{ticket.public_id}/attachments"
-    error = error_of(api_for(requester).post(url, {"file": upload()}, format="multipart"), 400)
+    error = error_of(api_for(request.getfixturevalue(who)).post(url, {"file": upload()}, format="multipart"), 400)
     assert_names_field(error, "file")
-    data_of(api_for(agent).post(url, {"file": upload()}, format="multipart"), 201)
+    assert "open a new request" in error["message"]
+    assert not ticket.attachments.exists()
 
 
 # --- internal notes --------------------------------------------------------------------------------

@@ -29,12 +29,23 @@ def test_agent_list_runs_a_fixed_number_of_queries(
 
 
 @pytest.mark.parametrize("limit", [1, 100])
+def test_agent_list_within_group_reach_runs_a_fixed_number_of_queries(
+    hundred_requests, agent, api_for, django_assert_max_num_queries, settings, limit
+):
+    settings.AGENT_REACH = "groups"
+    client = api_for(agent)
+    with django_assert_max_num_queries(LIST_QUERIES):
+        response = client.get(f"/v1/requests?limit={limit}&ordering=-updatedAt")
+    assert len(response.json()["data"]["requests"]) == limit
+
+
+@pytest.mark.parametrize("limit", [1, 100])
 def test_requester_list_runs_a_fixed_number_of_queries(
     hundred_requests, requester, api_for, django_assert_max_num_queries, limit
 ):
     client = api_for(requester)
     with django_assert_max_num_queries(LIST_QUERIES):
-        response = client.get(f"/v1/requests?limit={limit}")
+        response = client.get(f"/v1/requests?limit={limit}&ordering=-updatedAt")
     assert len(response.json()["data"]["requests"]) == limit
 
 

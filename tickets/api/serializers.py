@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserRefSerializer
-from helpdesk.api.fields import InputSerializer, PublicIdField, StrictCharField, valid_public_id
+from helpdesk.api.fields import BoundedListField, InputSerializer, PublicIdField, StrictCharField, valid_public_id
 from sla.models import ClockStatus
 
 from ..models import Priority, Status
@@ -76,7 +76,9 @@ class _RequestBase(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices)
     category = serializers.CharField(source="category.name", allow_null=True, default=None)
     createdAt = serializers.DateTimeField(source="created_at")
-    updatedAt = serializers.DateTimeField(source="updated_at")
+    updatedAt = serializers.DateTimeField(
+        source="seen_updated_at", help_text="The last change; for requesters, the last change they can see."
+    )
 
 
 class RequestListItemSerializer(_RequestBase):
@@ -123,7 +125,9 @@ class RequestCreatedSerializer(serializers.Serializer):
 class RequestUpdatedSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id")
     status = serializers.CharField()
-    updatedAt = serializers.DateTimeField(source="updated_at")
+    updatedAt = serializers.DateTimeField(
+        source="seen_updated_at", help_text="The last change; for requesters, the last change they can see."
+    )
 
 
 class DeletedSerializer(serializers.Serializer):
@@ -179,7 +183,7 @@ def _id_field(**kwargs):
 
 
 def _tags_field():
-    return serializers.ListField(child=StrictCharField(max_length=50), required=False, max_length=50)
+    return BoundedListField(child=StrictCharField(max_length=50), required=False, max_length=50)
 
 
 class RequestCreateInput(InputSerializer):

@@ -105,7 +105,7 @@ class RequestDetailView(ApiView):
         data.is_valid(raise_exception=True)
         changes = rename(data.validated_data, REQUEST_FIELDS)
         updated = services.request_update(actor=request.user, request=found, changes=changes)
-        return ok(RequestUpdatedSerializer(updated).data)
+        return ok(RequestUpdatedSerializer(selectors.as_seen_by(request.user, updated)).data)
 
     @extend_schema(
         responses=responses({200: envelope("RequestDeleted", DeletedSerializer)}, 403, 404),

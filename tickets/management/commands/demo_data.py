@@ -280,7 +280,7 @@ def _rewind(request_pk: int, delta: timedelta) -> None:
     it over realistic hours and days. Real code never rewrites history like this. (Simple updates
     beat one CASE per column here: Django compiles big CASE expressions slowly.)
     """
-    times = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at")
+    times = ("created_at", "updated_at", "public_updated_at", "first_response_at", "resolved_at", "closed_at")
     Request.all_objects.filter(pk=request_pk).update(**{name: F(name) - delta for name in times})
     for model in (Comment, RequestEvent, Attachment):
         model.objects.filter(request_id=request_pk).update(created_at=F("created_at") - delta)

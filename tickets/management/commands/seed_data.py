@@ -344,6 +344,7 @@ class _RequestBuilder:
             resolution=rng.choice(fake.RESOLUTIONS) if resolved_at else "",
             created_at=created,
             updated_at=last,
+            public_updated_at=last,  # the seed writes no internal notes: every change is public
             first_response_at=first_response_at,
             resolved_at=resolved_at,
             closed_at=closed_at,
