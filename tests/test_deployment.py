@@ -235,7 +235,7 @@ def test_no_template_of_ours_has_an_inline_script():
     offenders = []
     for template in (ROOT / "templates").rglob("*.html"):
         finder = ScriptFinder()
-        finder.feed(re.sub(r"{[%{#].*?[%}#]}", "", template.read_text(), flags=re.S))
+        finder.feed(re.sub(r"{[%{#].*?[%}#]}", "T", template.read_text(), flags=re.S))  # a tag stands for a value
         if finder.inline or finder.handlers:
             offenders.append(str(template.relative_to(ROOT)))
     assert offenders == []

@@ -134,7 +134,7 @@ QUEUE_SORT_LABELS = {
     "priority": "Priority",
     "group": "Group",
     "assignee": "Assignee",
-    "updated": "Last update",
+    "updated": "Updated",
     "created": "Created",
 }
 
@@ -169,7 +169,7 @@ class QueueFilter(django_filters.FilterSet):
         model = Request
         fields: list[str] = []
 
-    def __init__(self, data=None, *args, user, agents, groups, categories, **kwargs):
+    def __init__(self, data=None, *args, user, agents=(), groups=(), categories=(), **kwargs):
         super().__init__(data, *args, **kwargs)
         self.user = user
         self.filters["assignee"].extra["choices"] = [("me", "Me"), ("none", "Unassigned")] + [

@@ -57,6 +57,7 @@ def screenshot():
     ARTIFACTS.mkdir(exist_ok=True)
 
     def take(page, name: str) -> None:
+        page.evaluate("window.scrollTo(0, 0)")  # a sticky top bar would be drawn where the page was scrolled
         for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
             page.set_viewport_size(size)
             page.screenshot(path=ARTIFACTS / f"{name}-{label}.png", full_page=True)
@@ -74,6 +75,11 @@ def axe_violations():
 
     def run(page) -> list[dict]:
         violations = axe.run(page).response["violations"]
-        return [v for v in violations if v["impact"] in ("serious", "critical")]
+        # Each problem with the elements it was found on, so a failure says what to fix.
+        return [
+            {"rule": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
 
     return run

@@ -14,8 +14,9 @@ def test_a_user_logs_in_through_the_page_and_out_again(live_server, page, agent,
     page.get_by_label("Email").fill("alice@example.com")
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Welcome, Alice Agent")).to_be_visible()
+    expect(page.get_by_role("heading", name="Requests")).to_be_visible()
 
+    page.get_by_label("Account menu for Alice Agent").click()
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(f"{live_server.url}/accounts/login/")
 

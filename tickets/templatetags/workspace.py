@@ -105,3 +105,22 @@ def sla_clock(label: str, clock, stopped=False):
     else:
         text = "met"
     return {"label": label, "clock": clock, "text": text}
+
+
+@register.simple_tag
+def event_text(event) -> str:
+    """A history line as a person would say it (escaped by the template)."""
+    if event.kind == "created":
+        return "opened the request"
+    if event.kind == "commented":
+        return "added an internal note" if event.is_internal else "replied"
+    if event.kind == "attached":
+        return f"attached {event.new_value}" + (" to an internal note" if event.is_internal else "")
+    if event.kind == "sla":
+        what = "first response" if event.field == "first_response" else "resolution"
+        return f"SLA {what}: {event.old_value.replace('_', ' ')} → {event.new_value.replace('_', ' ')}"
+    if event.field:
+        field = {"assigned_to": "assignee", "assigned_group": "group"}.get(event.field, event.field)
+        old, new = event.old_value or "—", event.new_value or "—"
+        return f"changed {field} from {old.replace('_', ' ')} to {new.replace('_', ' ')}"
+    return event.get_kind_display().lower()

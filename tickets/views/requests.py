@@ -1,6 +1,8 @@
 """The agent's request page and its actions: reply, change fields in place, take it; and new requests.
 Every change goes through the services; a refusal comes back as an error on the form."""
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -20,13 +22,16 @@ MAX_FILES = 10
 
 def _page_context(request, found, *, reply_form=None, fields_form=None) -> dict:
     choices = selectors.workspace_choices()
+    files = defaultdict(list)  # by comment id; None: attached to the request itself
+    for attachment in found.visible_attachments:
+        files[attachment.comment_id].append(attachment)
     return {
         "r": found,
+        "attachments_by_comment": files,
         "events": selectors.request_history(request=found),
         "other_requests": selectors.requester_recent(user=request.user, request=found, limit=5),
         "reply_form": reply_form or ReplyForm(),
-        "fields_form": fields_form
-        or RequestFieldsForm(initial=RequestFieldsForm.initial_for(found), **choices),
+        "fields_form": fields_form or RequestFieldsForm(initial=RequestFieldsForm.initial_for(found), **choices),
         **choices,
     }
 

@@ -1,0 +1,79 @@
+// The agent workspace's few behaviours that need a script: clickable queue rows and keyboard
+// shortcuts. Everything works without it (rows have links, forms submit normally).
+(function () {
+  "use strict";
+
+  function typing(event) {
+    var t = event.target;
+    return t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+  }
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("#queue-table tbody tr"));
+  }
+
+  function current() {
+    return document.querySelector("#queue-table tbody tr.is-current");
+  }
+
+  function move(step) {
+    var all = rows();
+    if (!all.length) return;
+    var at = all.indexOf(current());
+    var next = all[Math.min(all.length - 1, Math.max(0, at + step))] || all[0];
+    all.forEach(function (r) { r.classList.remove("is-current"); });
+    next.classList.add("is-current");
+    var link = next.querySelector("a.row-link");
+    if (link) link.focus({ preventScroll: false });
+  }
+
+  function focusReply(internal) {
+    var radio = document.querySelector('#reply-box input[name="is_internal"][value="' + (internal ? "on" : "") + '"]');
+    if (radio) radio.checked = true;
+    var box = document.querySelector("#reply-box textarea");
+    if (box) box.focus();
+  }
+
+  function toggleHelp() {
+    var help = document.getElementById("shortcuts");
+    if (help && typeof help.showModal === "function") {
+      if (help.open) help.close(); else help.showModal();
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
+    switch (event.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "Enter": {
+        var row = current();
+        var link = row && row.querySelector("a.row-link");
+        if (link && document.activeElement !== link) { link.click(); } else { return; }
+        break;
+      }
+      case "r": focusReply(false); break;
+      case "n": focusReply(true); break;
+      case "a": {
+        var take = document.getElementById("take-it");
+        if (take) take.click(); else return;
+        break;
+      }
+      case "?": toggleHelp(); break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-shortcuts]")) toggleHelp();
+  });
+
+  // A click anywhere on a queue row opens it, as the title link does.
+  document.addEventListener("click", function (event) {
+    var row = event.target.closest && event.target.closest("#queue-table tbody tr");
+    if (!row || event.target.closest("a, button, input, label, select")) return;
+    var link = row.querySelector("a.row-link");
+    if (link) link.click();
+  });
+})();

@@ -1,0 +1,104 @@
+"""The agent workspace in a real browser: the queue's filters in the URL, the back button, opening a
+request, replying and noting without a reload, fields in place, keyboard shortcuts; with screenshots."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from sla.services import clocks_rebuild, sla_defaults_install
+from tests.factories import GroupFactory, RequesterFactory
+from tickets.models import Priority
+from tickets.services import comment_add, request_create, request_update
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def desk(agent, requester):
+    sla_defaults_install()
+    GroupFactory(name="Software Support", members=[agent])
+    vip = RequesterFactory(name="Victoria Vip", email="vip@example.com", is_vip=True)
+    made = []
+    specs = [
+        (requester, "VPN drops every hour since the Monday update", Priority.HIGH),
+        (vip, "Cannot print to the 3rd floor printer", Priority.CRITICAL),
+        (
+            requester,
+            "New laptop for the intern starting on the first of next month, with the usual "
+            "software and a docking station for the desk by the window",
+            Priority.LOW,
+        ),
+        (vip, "Password reset link expired", Priority.MEDIUM),
+    ]
+    for who, title, priority in specs:
+        made.append(request_create(actor=who, title=title, description="Details follow.", priority=priority))
+    request_update(actor=agent, request=made[0], changes={"assigned_to": agent.public_id})
+    request_update(actor=agent, request=made[3], changes={"status": "pending"})
+    comment_add(actor=agent, request=made[0], content="Looking at the VPN logs now.", is_internal=True)
+    clocks_rebuild()
+    return made
+
+
+def log_in(page, live_server):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill("alice@example.com")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Requests")).to_be_visible()
+    # The counts arrive after the page's scripts have run: from here on, shortcuts work.
+    expect(page.locator("#views-nav .count").first).not_to_have_text("·")
+
+
+def test_the_queue_filters_in_the_url_and_the_back_button_works(live_server, page, desk, screenshot, axe_violations):
+    log_in(page, live_server)
+    expect(page.locator("#queue-table tbody tr")).to_have_count(4)
+    assert axe_violations(page) == []
+    screenshot(page, "queue")
+
+    page.get_by_label("Assignee").select_option("me")
+    expect(page).to_have_url(re.compile(r"assignee=me"))
+    expect(page.locator("#queue-table tbody tr")).to_have_count(1)
+
+    page.get_by_label("Search", exact=True).fill("printer")
+    expect(page).to_have_url(re.compile(r"q=printer"))
+    expect(page.locator("#results")).to_contain_text("No requests")
+
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"q=printer"))
+    expect(page.locator("#queue-table tbody tr")).to_have_count(1)
+
+    page.get_by_role("link", name="All open").click()
+    expect(page.locator("#queue-table tbody tr")).to_have_count(3)
+    page.get_by_role("link", name=re.compile("^Priority")).click()
+    expect(page).to_have_url(re.compile(r"sort=priority"))
+    expect(page.locator("#queue-table tbody tr").first).to_contain_text("Cannot print")
+
+
+def test_an_agent_opens_replies_notes_and_changes_fields_without_reloading(
+    live_server, page, desk, screenshot, axe_violations
+):
+    log_in(page, live_server)
+    page.keyboard.press("j")
+    page.keyboard.press("Enter")
+    expect(page.locator(".request-title")).to_be_visible()
+    assert axe_violations(page) == []
+
+    page.keyboard.press("n")
+    page.locator("#reply-box textarea").fill("Checked the switch: fine.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#conversation .entry-internal").last).to_contain_text("Checked the switch")
+
+    page.keyboard.press("r")
+    page.locator("#reply-box textarea").fill("Could you try again now?")
+    page.get_by_label("and set status").select_option("pending")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#conversation .entry-public").last).to_contain_text("Could you try again now?")
+    expect(page.locator("#request-header .status")).to_have_text("Pending")
+
+    page.locator("#fields-panel").get_by_label("Priority").select_option("low")
+    page.locator("#fields-panel").get_by_role("button", name="Save changes").click()
+    expect(page.locator("#request-header .priority")).to_have_text("Low")
+    page.locator("#history summary").click()
+    expect(page.locator("#history")).to_contain_text("priority")
+    screenshot(page, "request")
