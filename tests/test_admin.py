@@ -26,7 +26,7 @@ from tests.factories import (
     RequestFactory,
     upload,
 )
-from tickets.models import Attachment, Comment, EventKind, Priority, Request, RequestEvent, Status, Tag
+from tickets.models import Attachment, Comment, EventKind, Priority, Request, RequestEvent, SavedView, Status, Tag
 from tickets.services import attachment_add, comment_add, request_create, request_delete
 
 
@@ -92,6 +92,7 @@ def one_of_everything(live_request, agent, requester, admin_user):
     sla_defaults_install()
     clocks_rebuild()
     PendingRebuild.objects.create()
+    SavedView.objects.create(name="Mine", query="assignee=me", owner=agent)
     return comment
 
 

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from helpdesk.admin_tools import ServiceSaveMixin, changed, plural
 
-from .models import Attachment, Category, Comment, Request, RequestEvent, Tag
+from .models import Attachment, Category, Comment, Request, RequestEvent, SavedView, Tag
 from .services import TAG_PATTERN, comment_add, request_create, request_delete, request_restore, request_update
 
 # Autocompletes (app, model, field) that may only offer live requests: the services refuse deleted ones.
@@ -345,3 +345,15 @@ class RequestEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    """Queue views: an agent's own, or shared with every agent when the owner is empty."""
+
+    list_display = ("name", "owner", "position", "query")
+    list_filter = (("owner", admin.EmptyFieldListFilter),)
+    list_select_related = ("owner",)
+    autocomplete_fields = ("owner",)
+    search_fields = ("name", "owner__email")
+    ordering = ("owner", "position")

@@ -92,3 +92,44 @@ class RequestFieldsForm(forms.Form):
             elif (value or None) != (before or None):
                 changed[key] = value
         return changed
+
+
+class BulkForm(forms.Form):
+    """What a bulk action changes on the selected rows; empty fields change nothing."""
+
+    assigned_to = forms.ChoiceField(label="Assignee", required=False)
+    assigned_group = forms.ChoiceField(label="Group", required=False)
+    status = forms.ChoiceField(required=False, choices=[("", "No change"), *Status.choices])
+    priority = forms.ChoiceField(required=False, choices=[("", "No change"), *Priority.choices])
+    add_tags = forms.CharField(label="Add tags", required=False, max_length=500)
+    remove_tags = forms.CharField(label="Remove tags", required=False, max_length=500)
+
+    def __init__(self, *args, agents, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].choices = [("", "No change"), ("none", "Unassign")] + [
+            (a.public_id, a.get_full_name()) for a in agents
+        ]
+        self.fields["assigned_group"].choices = [("", "No change"), ("none", "No group")] + [
+            (g.public_id, g.name) for g in groups
+        ]
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        changes = {}
+        for key in ("assigned_to", "assigned_group"):
+            if data[key]:
+                changes[key] = None if data[key] == "none" else data[key]
+        for key in ("status", "priority"):
+            if data[key]:
+                changes[key] = data[key]
+        return changes
+
+    @staticmethod
+    def _tags(text: str) -> list[str]:
+        return [t for t in text.replace(",", " ").split() if t]
+
+    def add(self) -> list[str]:
+        return self._tags(self.cleaned_data["add_tags"])
+
+    def remove(self) -> list[str]:
+        return self._tags(self.cleaned_data["remove_tags"])

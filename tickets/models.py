@@ -221,3 +221,36 @@ class RequestEvent(models.Model):
     def __str__(self):
         what = f"{self.field}: {self.old_value!r} → {self.new_value!r}" if self.field else self.kind
         return f"{self.created_at:%Y-%m-%d %H:%M} {what}"
+
+
+class SavedView(models.Model):
+    """A queue filter saved under a name: an agent's own, or (owner empty) shared by an admin with
+    every agent, as Zendesk's views are. The filters are the queue URL's query string."""
+
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, help_text="The queue's filters, as in its URL after the '?'.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+        help_text="Empty: shared with every agent.",
+    )
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["owner", "position"], name="view_owner_position")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def slug(self) -> str:
+        return f"saved-{self.pk}"
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None

@@ -1,5 +1,7 @@
 """Every read of requests, comments and attachments: who sees what is decided here once."""
 
+import hashlib
+
 from django.conf import settings
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import QueryDict
@@ -10,7 +12,7 @@ from helpdesk.errors import NotFound, PermissionDenied, ValidationFailed
 from sla.selectors import sla_for_request
 
 from .filters import QueueFilter, RequestFilter
-from .models import Attachment, Category, Comment, Request
+from .models import Attachment, Category, Comment, Request, SavedView
 
 QUEUE_DEFAULT_SORT = "sla"
 
@@ -140,7 +142,8 @@ def queue_counts(*, user: User, views) -> dict[str, int]:
     """How many requests each built-in view holds for this agent. A COUNT per view is the cost that
     grows with the data, so the counts are cached per agent for QUEUE_COUNTS_SECONDS and loaded by
     the sidebar after the table: the queue itself never waits for them."""
-    key = f"queue-counts:{user.pk}:{','.join(v.slug for v in views)}"
+    fingerprint = hashlib.sha256("\n".join(f"{v.slug}?{v.query}" for v in views).encode()).hexdigest()[:16]
+    key = f"queue-counts:{user.pk}:{fingerprint}"
     counts = cache_get(key)
     if counts is None:
         counts = {}
@@ -164,3 +167,16 @@ def requester_recent(*, user: User, request: Request, limit: int = 5) -> list[Re
         .exclude(pk=request.pk)
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def saved_views_for(user: User) -> list:
+    """The views shared with every agent, then the agent's own, each in their order."""
+    views = SavedView.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+    return sorted(views, key=lambda v: (v.owner_id is not None, v.position, v.pk))
+
+
+def saved_view_get(*, user: User, pk: int) -> SavedView:
+    view = SavedView.objects.filter(Q(owner__isnull=True) | Q(owner=user), pk=pk).first()
+    if view is None:
+        raise NotFound("No view with this id.")
+    return view

@@ -5,15 +5,17 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import Group, User
 from accounts.services import requester_get_or_create
-from helpdesk.errors import NotFound, PermissionDenied, TooLarge, ValidationFailed
+from helpdesk.errors import DomainError, NotFound, PermissionDenied, TooLarge, ValidationFailed
 from sla.triggers import recompute_after_commit
 
 from . import workflow
@@ -24,11 +26,12 @@ from .models import (
     EventKind,
     Request,
     RequestEvent,
+    SavedView,
     Source,
     Status,
     Tag,
 )
-from .selectors import may_see_request
+from .selectors import may_see_request, request_queue, visible_requests
 
 TAG_PATTERN = re.compile(r"^[\w][\w.\-]*$")
 
@@ -421,3 +424,103 @@ def reply_post(
     if status:
         request_update(actor=actor, request=request, changes={"status": status})
     return comment
+
+
+# --- saved queue views -------------------------------------------------------------------------
+
+SAVED_VIEWS_MAX = 50
+
+
+def _may_manage_view(actor: User, view: SavedView) -> None:
+    if view.owner_id == actor.pk or (view.is_shared and actor.is_admin):
+        return
+    if view.is_shared:
+        raise PermissionDenied("Only admins may change shared views.")
+    raise NotFound("No view with this id.")
+
+
+@transaction.atomic
+def saved_view_create(*, actor: User, name: str, query: str, shared: bool = False) -> SavedView:
+    """Saves the queue's current filters under a name: the agent's own, or shared by an admin."""
+    if not actor.is_agent:
+        raise PermissionDenied("Views are for agents.")
+    if shared and not actor.is_admin:
+        raise PermissionDenied("Only admins may share views.", fields={"shared": ["admins only"]})
+    name = name.strip()
+    if not name:
+        raise ValidationFailed.for_field("name", "give the view a name")
+    params = QueryDict(query, mutable=True)
+    params.pop("page", None)
+    if not request_queue(user=actor, params=params).is_valid():
+        raise ValidationFailed.for_field("query", "these filters are not valid; fix them in the queue first")
+    owner = None if shared else actor
+    siblings = SavedView.objects.select_for_update().filter(owner=owner)
+    if not shared and siblings.count() >= SAVED_VIEWS_MAX:
+        raise ValidationFailed.for_field("name", f"you have {SAVED_VIEWS_MAX} views already; delete one first")
+    last = siblings.order_by("-position").values_list("position", flat=True).first()
+    return SavedView.objects.create(name=name, query=params.urlencode(), owner=owner, position=(last or 0) + 1)
+
+
+@transaction.atomic
+def saved_view_delete(*, actor: User, view: SavedView) -> None:
+    _may_manage_view(actor, view)
+    view.delete()
+
+
+@transaction.atomic
+def saved_view_move(*, actor: User, view: SavedView, offset: int) -> None:
+    """Moves a view one place up (-1) or down (+1) among its own kind (the owner's, or the shared)."""
+    _may_manage_view(actor, view)
+    siblings = list(SavedView.objects.select_for_update().filter(owner_id=view.owner_id).order_by("position", "id"))
+    index = next(i for i, v in enumerate(siblings) if v.pk == view.pk)
+    target = index + (1 if offset > 0 else -1)
+    if not 0 <= target < len(siblings):
+        return
+    siblings[index], siblings[target] = siblings[target], siblings[index]
+    for position, sibling in enumerate(siblings, start=1):
+        if sibling.position != position:
+            sibling.position = position
+            sibling.save(update_fields=["position"])
+
+
+# --- bulk changes ------------------------------------------------------------------------------
+
+
+@dataclass
+class BulkResult:
+    changed: list[int]  # request numbers
+    unchanged: list[int]
+    refused: dict[int, str]  # number -> the service's message
+
+
+BULK_MAX = 100
+
+
+@transaction.atomic
+def requests_bulk_update(
+    *, actor: User, request_ids: list[str], changes: dict, add_tags=(), remove_tags=()
+) -> BulkResult:
+    """The same change to many requests in one transaction, each through request_update (the same
+    rules and history as one at a time). A request the rules refuse is rolled back alone (a savepoint)
+    and reported by number; the others still change."""
+    if not actor.is_agent:
+        raise PermissionDenied("Bulk changes are for agents.")
+    if len(request_ids) > BULK_MAX:
+        raise ValidationFailed.for_field("requests", f"at most {BULK_MAX} requests at a time")
+    add, remove = set(_clean_tags(add_tags)), set(_clean_tags(remove_tags))
+    requests = list(visible_requests(actor).filter(public_id__in=request_ids).order_by("pk"))
+    result = BulkResult(changed=[], unchanged=[], refused={})
+    for request in requests:
+        row_changes = dict(changes)
+        if add or remove:
+            current = set(request.tags.values_list("name", flat=True))
+            row_changes["tags"] = sorted((current | add) - remove)
+        before = request.updated_at
+        try:
+            with transaction.atomic():
+                updated = request_update(actor=actor, request=request, changes=row_changes)
+        except DomainError as error:
+            result.refused[request.number] = error.message
+            continue
+        (result.changed if updated.updated_at != before else result.unchanged).append(request.number)
+    return result

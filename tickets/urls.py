@@ -4,13 +4,18 @@ from django.urls import path
 
 import helpdesk.converters  # noqa: F401  (registers <pid:>)
 
-from .views import queue, requests
+from .views import bulk, queue, requests, saved_views
 
 app_name = "agent"
 
 urlpatterns = [
     path("", queue.queue, name="queue"),
     path("views/counts", queue.view_counts, name="view-counts"),
+    path("views/", saved_views.manage_views, name="views"),
+    path("views/save", saved_views.save_view, name="save-view"),
+    path("views/<int:pk>/move", saved_views.move_view, name="move-view"),
+    path("views/<int:pk>/delete", saved_views.delete_view, name="delete-view"),
+    path("bulk", bulk.bulk_update, name="bulk"),
     path("requests/new", requests.new_request, name="new-request"),
     path("requests/<pid:public_id>", requests.request_page, name="request"),
     path("requests/<pid:public_id>/reply", requests.reply, name="reply"),

@@ -69,6 +69,14 @@
     if (event.target.closest && event.target.closest("[data-shortcuts]")) toggleHelp();
   });
 
+  // "Select all" ticks every row of the page for a bulk change.
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-select-all]")) return;
+    document.querySelectorAll('#queue-table input[name="ids"]').forEach(function (box) {
+      box.checked = event.target.checked;
+    });
+  });
+
   // A click anywhere on a queue row opens it, as the title link does.
   document.addEventListener("click", function (event) {
     var row = event.target.closest && event.target.closest("#queue-table tbody tr");

@@ -56,7 +56,7 @@ def test_the_queue_filters_in_the_url_and_the_back_button_works(live_server, pag
     assert axe_violations(page) == []
     screenshot(page, "queue")
 
-    page.get_by_label("Assignee").select_option("me")
+    page.locator("#queue-filters").get_by_label("Assignee").select_option("me")
     expect(page).to_have_url(re.compile(r"assignee=me"))
     expect(page.locator("#queue-table tbody tr")).to_have_count(1)
 
@@ -102,3 +102,26 @@ def test_an_agent_opens_replies_notes_and_changes_fields_without_reloading(
     page.locator("#history summary").click()
     expect(page.locator("#history")).to_contain_text("priority")
     screenshot(page, "request")
+
+
+def test_an_agent_saves_a_view_and_changes_rows_in_bulk(live_server, page, desk, screenshot):
+    log_in(page, live_server)
+    page.locator("#queue-filters").get_by_label("Assignee").select_option("none")
+    expect(page).to_have_url(re.compile(r"assignee=none"))
+    page.get_by_text("Save view", exact=True).click()
+    page.get_by_label("Name").fill("Nobody's")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#views-nav")).to_contain_text("My views")
+    expect(page.locator("#views-nav a[aria-current=page]")).to_contain_text("Nobody's")
+
+    rows = page.locator("#queue-table tbody tr")
+    expect(rows).to_have_count(3)
+    rows.nth(0).get_by_role("checkbox").check()
+    rows.nth(1).get_by_role("checkbox").check()
+    page.get_by_text("Bulk change").click()
+    page.locator("#bulk").get_by_label("Priority").select_option("high")
+    page.locator("#bulk").get_by_label("Add tags").fill("triaged")
+    page.get_by_role("button", name="Apply to selected").click()
+    expect(page.locator(".messages")).to_contain_text("Changed 2:")
+    expect(page.locator("#queue-table tbody tr .priority-high")).to_have_count(2)
+    screenshot(page, "queue-after-bulk")

@@ -135,7 +135,7 @@ def test_view_counts_are_counted_once_then_cached(agent_client, agent, requester
     counts = response.context["counts"]
     assert counts["mine"] == 1 and counts["open"] == 2 and counts["pending"] == 0
     assert 'aria-current="page"' in response.content.decode()
-    with django_assert_num_queries(2):  # the session and the user: the counts come from the cache
+    with django_assert_num_queries(3):  # the session, the user, the saved views: the counts come from the cache
         agent_client.get("/agent/views/counts")
 
 
@@ -154,7 +154,7 @@ def test_the_queue_runs_a_fixed_number_of_queries(agent_client, rows, django_ass
     for i in range(rows):
         make(requesters[i % 3], 1)
     clocks_rebuild()
-    # session, user, agents, groups, categories, count, rows, their SLA clocks
-    with django_assert_max_num_queries(8):
+    # session, user, agents, groups, categories, saved views, count, rows, their SLA clocks
+    with django_assert_max_num_queries(9):
         response = agent_client.get("/agent/?size=100")
     assert len(response.context["rows"]) == rows

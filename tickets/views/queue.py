@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from .. import selectors
 from ..filters import QUEUE_SORT_LABELS
+from ..forms import BulkForm
 from ..models import Request
 from ..queue_views import BUILTIN_VIEWS, active_view
 from .access import agent_required
@@ -28,6 +29,7 @@ def queue(request):
     valid = filters.is_valid()
     size = _page_size(request.GET)
     page = Paginator(filters.qs if valid else Request.objects.none(), size).get_page(request.GET.get("page"))
+    saved = selectors.saved_views_for(request.user)
     context = {
         "filters": filters,
         "page": page,
@@ -37,7 +39,10 @@ def queue(request):
         "sort": filters.form.cleaned_data.get("sort") if valid else "",
         "columns": QUEUE_SORT_LABELS,
         "views": BUILTIN_VIEWS,
-        "active_view": active_view(request.GET),
+        "saved_views": saved,
+        "active_view": active_view(request.GET, [*BUILTIN_VIEWS, *saved]),
+        "view_query": _view_query(request.GET),
+        "bulk_form": BulkForm(agents=choices["agents"], groups=choices["groups"], auto_id="bulk_%s"),
         **choices,
     }
     # An HTMX filter change re-renders the results (and the sidebar, out of band); the URL is pushed.
@@ -45,12 +50,22 @@ def queue(request):
     return render(request, template, context)
 
 
+def _view_query(params) -> str:
+    """The filters a "Save view" keeps: everything in the URL but the page."""
+    data = params.copy()
+    data.pop("page", None)
+    return data.urlencode()
+
+
 @agent_required
 def view_counts(request):
     """The sidebar's views with their counts, loaded after the table (cached per agent)."""
-    counts = selectors.queue_counts(user=request.user, views=BUILTIN_VIEWS)
-    return render(
-        request,
-        "agent/_views_nav.html",
-        {"views": BUILTIN_VIEWS, "counts": counts, "active_view": active_view(request.GET)},
-    )
+    saved = selectors.saved_views_for(request.user)
+    counts = selectors.queue_counts(user=request.user, views=[*BUILTIN_VIEWS, *saved])
+    context = {
+        "views": BUILTIN_VIEWS,
+        "saved_views": saved,
+        "counts": counts,
+        "active_view": active_view(request.GET, [*BUILTIN_VIEWS, *saved]),
+    }
+    return render(request, "agent/_views_nav.html", context)
