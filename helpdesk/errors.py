@@ -47,3 +47,10 @@ class RateLimited(DomainError):
     def __init__(self, message: str, *, retry_after: int, **kwargs):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class Conflict(DomainError):
+    """Someone else changed the thing since the caller last saw it."""
+
+    code = "conflict"
+    status = 409

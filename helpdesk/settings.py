@@ -166,6 +166,8 @@ if API_TOKEN_TTL_DAYS is not None and API_TOKEN_TTL_DAYS < 0:
 
 # The queue's sidebar counts are cached this long per agent (a COUNT per view is what grows with the data).
 QUEUE_COUNTS_SECONDS = env_int("QUEUE_COUNTS_SECONDS", 30)
+# How long an agent counts as "viewing" a request after their page last reported (it reports every 5 s).
+PRESENCE_SECONDS = 15
 
 # Rate limits, as "N/period" ("20/min", "10/15min", "5/hour"); empty disables one. Counted in the
 # cache (Redis when REDIS_URL is set); while it is unreachable, in each process's memory (README).

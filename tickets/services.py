@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Group, User
 from accounts.services import requester_get_or_create
-from helpdesk.errors import DomainError, NotFound, PermissionDenied, TooLarge, ValidationFailed
+from helpdesk.errors import Conflict, DomainError, NotFound, PermissionDenied, TooLarge, ValidationFailed
 from sla.triggers import recompute_after_commit
 
 from . import workflow
@@ -524,3 +525,13 @@ def requests_bulk_update(
             continue
         (result.changed if updated.updated_at != before else result.unchanged).append(request.number)
     return result
+
+
+def ensure_unchanged_since(*, request: Request, seen: datetime | None) -> None:
+    """Optimistic concurrency for the workspace: refuses to act on a request someone changed after
+    the caller loaded it (the caller may look again and then send anyway)."""
+    current = Request.objects.filter(pk=request.pk).values_list("updated_at", flat=True).first()
+    if seen is not None and current is not None and current > seen:
+        last = request.events.exclude(actor=None).select_related("actor").order_by("-created_at", "-id").first()
+        who = last.actor.get_full_name() if last else "Someone"
+        raise Conflict(f"{who} changed this request after you opened it. Look at the changes, then send again.")

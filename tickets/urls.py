@@ -21,4 +21,5 @@ urlpatterns = [
     path("requests/<pid:public_id>/reply", requests.reply, name="reply"),
     path("requests/<pid:public_id>/fields", requests.update_fields, name="update-fields"),
     path("requests/<pid:public_id>/take", requests.take, name="take"),
+    path("requests/<pid:public_id>/presence", requests.presence, name="presence"),
 ]

@@ -69,6 +69,19 @@
     if (event.target.closest && event.target.closest("[data-shortcuts]")) toggleHelp();
   });
 
+  // The request page tells the others when this agent is typing a reply (the presence poll sends it).
+  var typingUntil = 0;
+  document.addEventListener("input", function (event) {
+    if (!event.target.closest || !event.target.closest("#reply-box")) return;
+    typingUntil = Date.now() + 6000;
+  });
+  document.addEventListener("htmx:configRequest", function (event) {
+    var flag = document.getElementById("typing-flag");
+    if (flag && event.detail.path.indexOf("/presence") !== -1) {
+      event.detail.parameters.typing = Date.now() < typingUntil ? "1" : "0";
+    }
+  });
+
   // "Select all" ticks every row of the page for a bulk change.
   document.addEventListener("change", function (event) {
     if (!event.target.matches || !event.target.matches("[data-select-all]")) return;

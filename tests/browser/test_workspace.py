@@ -125,3 +125,38 @@ def test_an_agent_saves_a_view_and_changes_rows_in_bulk(live_server, page, desk,
     expect(page.locator(".messages")).to_contain_text("Changed 2:")
     expect(page.locator("#queue-table tbody tr .priority-high")).to_have_count(2)
     screenshot(page, "queue-after-bulk")
+
+
+def test_two_agents_on_one_request_see_each_other_and_nothing_is_overwritten(live_server, browser, desk):
+    from tests.factories import AgentFactory
+
+    AgentFactory(name="Bob Builder", email="bob@example.com")
+    alice, bob = browser.new_context(), browser.new_context()
+    try:
+        pages = {}
+        for name, context, email in (("alice", alice, "alice@example.com"), ("bob", bob, "bob@example.com")):
+            page = context.new_page()
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.get_by_label("Email").fill(email)
+            page.get_by_label("Password").fill("correct horse battery")
+            page.get_by_role("button", name="Log in").click()
+            page.goto(f"{live_server.url}/agent/requests/{desk[0].public_id}")
+            pages[name] = page
+
+        expect(pages["alice"].locator("#presence")).to_contain_text("Bob Builder is also viewing", timeout=12000)
+        pages["bob"].locator("#reply-box textarea").fill("I am on it")
+        expect(pages["alice"].locator("#presence")).to_contain_text("Bob Builder is typing", timeout=12000)
+        pages["bob"].get_by_role("button", name="Send").click()
+        expect(pages["bob"].locator("#conversation")).to_contain_text("I am on it")
+
+        expect(pages["alice"].locator("#presence")).to_contain_text("changed since you opened it", timeout=12000)
+        pages["alice"].locator("#reply-box textarea").fill("Restarting the VPN server")
+        pages["alice"].get_by_role("button", name="Send").click()
+        expect(pages["alice"].locator("#reply-box")).to_contain_text("Bob Builder changed this request")
+        expect(pages["alice"].locator("#conversation")).to_contain_text("I am on it")
+        expect(pages["alice"].locator("#reply-box textarea")).to_have_value("Restarting the VPN server")
+        pages["alice"].get_by_role("button", name="Send").click()  # seen the change: now it goes
+        expect(pages["alice"].locator("#conversation")).to_contain_text("Restarting the VPN server")
+    finally:
+        alice.close()
+        bob.close()

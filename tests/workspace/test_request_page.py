@@ -186,3 +186,42 @@ def test_the_page_runs_a_fixed_number_of_queries(agent_client, ticket, agent, co
     # the requester's other requests, and the pickers' agents, groups and categories
     with django_assert_max_num_queries(15):
         agent_client.get(url(ticket))
+
+
+def test_a_change_made_meanwhile_is_not_overwritten_silently(ticket, agent, requester):
+    page_a = Client()
+    page_a.force_login(agent)
+    seen = page_a.get(url(ticket)).context["r"].updated_at.isoformat()
+    comment_add(actor=requester, request=ticket, content="Actually it works now")  # someone else, meanwhile
+
+    refused = page_a.post(url(ticket, "reply"), {"content": "Restart it", "seen": seen}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 422
+    body = refused.content.decode()
+    assert "changed this request after you opened it" in body and ">Restart it</textarea>" in body
+    assert "Actually it works now" in body  # the conversation as it is now comes along
+    assert not Comment.objects.filter(content="Restart it").exists()
+
+    fresh = ticket.__class__.objects.get(pk=ticket.pk).updated_at.isoformat()
+    page_a.post(url(ticket, "reply"), {"content": "Restart it", "seen": fresh})
+    assert Comment.objects.filter(content="Restart it").exists()
+
+
+def test_presence_says_who_else_is_viewing_or_typing_and_what_changed(ticket, agent, requester):
+    from tests.factories import AgentFactory
+
+    bob = AgentFactory(name="Bob Builder")
+    alice_page, bob_page = Client(), Client()
+    alice_page.force_login(agent)
+    bob_page.force_login(bob)
+    seen = ticket.updated_at.isoformat()
+    assert "also viewing" not in alice_page.post(url(ticket, "presence"), {"seen": seen}).content.decode()
+    bob_page.post(url(ticket, "presence"), {"typing": "1", "seen": seen})
+    assert (
+        "Bob Builder</strong> is typing a reply"
+        in alice_page.post(url(ticket, "presence"), {"seen": seen}).content.decode()
+    )
+    bob_page.post(url(ticket, "presence"), {"typing": "0", "seen": seen})
+    body = alice_page.post(url(ticket, "presence"), {"seen": seen}).content.decode()
+    assert "Bob Builder</strong> is also viewing" in body and "changed since you opened it" not in body
+    comment_add(actor=requester, request=ticket, content="New info")
+    assert "changed since you opened it" in alice_page.post(url(ticket, "presence"), {"seen": seen}).content.decode()

@@ -2,11 +2,13 @@
 Every change goes through the services; a refusal comes back as an error on the form."""
 
 from collections import defaultdict
+from datetime import datetime
 
 from django.contrib import messages
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -15,9 +17,22 @@ from helpdesk.errors import DomainError
 from .. import selectors, services
 from ..forms import NewRequestForm, ReplyForm, RequestFieldsForm, form_errors_from
 from ..models import Source
+from ..presence import report as report_presence
 from .access import agent_required
 
 MAX_FILES = 10
+
+
+def _seen(request) -> datetime | None:
+    """When the agent's page last loaded the request (a hidden field), to warn before overwriting."""
+    try:
+        return parse_datetime(request.POST.get("seen", "") or "")
+    except ValueError:
+        return None
+
+
+def _check_fresh(request, found) -> None:
+    services.ensure_unchanged_since(request=found, seen=_seen(request))
 
 
 def _page_context(request, found, *, reply_form=None, fields_form=None) -> dict:
@@ -52,6 +67,7 @@ def reply(request, public_id):
         form.add_error(None, f"Attach at most {MAX_FILES} files at a time.")
     if form.is_valid():
         try:
+            _check_fresh(request, found)
             services.reply_post(
                 actor=request.user,
                 request=found,
@@ -66,7 +82,8 @@ def reply(request, public_id):
         found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
         context = _page_context(request, found, reply_form=form)
         if request.htmx:
-            return render(request, "agent/request.html#reply-box", context, status=422)
+            # The reply box keeps the text and shows why; the rest shows the request as it is now.
+            return render(request, "agent/request.html#after-reply", context, status=422)
         return render(request, "agent/request.html", context, status=422)
     url = reverse("agent:request", args=[public_id])
     if request.htmx:
@@ -84,18 +101,31 @@ def update_fields(request, public_id):
     form = RequestFieldsForm(request.POST, initial=RequestFieldsForm.initial_for(found), **choices)
     if form.is_valid():
         try:
+            _check_fresh(request, found)
             services.request_update(actor=request.user, request=found, changes=form.changes())
         except DomainError as error:
             form_errors_from(form, error)
     if form.errors:
         context = _page_context(request, found, fields_form=form)
-        template = "agent/request.html#fields-panel" if request.htmx else "agent/request.html"
+        template = "agent/request.html#after-update" if request.htmx else "agent/request.html"
         return render(request, template, context, status=422)
     found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
     if request.htmx:
         return render(request, "agent/request.html#after-update", _page_context(request, found))
     messages.success(request, "Saved.")
     return redirect("agent:request", public_id=public_id)
+
+
+@agent_required
+@require_POST
+def presence(request, public_id):
+    """Polled by the open page: reports this agent (typing or not), answers who else is here and
+    whether the request changed since the page loaded it."""
+    found = selectors.request_get(user=request.user, public_id=public_id)
+    others = report_presence(request_pk=found.pk, user=request.user, typing=request.POST.get("typing") == "1")
+    seen = _seen(request)
+    changed = seen is not None and found.updated_at > seen
+    return render(request, "agent/_presence.html", {"others": others, "changed": changed, "r": found})
 
 
 @agent_required
