@@ -26,7 +26,18 @@ from tests.factories import (
     RequestFactory,
     upload,
 )
-from tickets.models import Attachment, Comment, EventKind, Priority, Request, RequestEvent, SavedView, Status, Tag
+from tickets.models import (
+    Attachment,
+    Comment,
+    EventKind,
+    Macro,
+    Priority,
+    Request,
+    RequestEvent,
+    SavedView,
+    Status,
+    Tag,
+)
 from tickets.services import attachment_add, comment_add, request_create, request_delete
 
 
@@ -93,6 +104,7 @@ def one_of_everything(live_request, agent, requester, admin_user):
     clocks_rebuild()
     PendingRebuild.objects.create()
     SavedView.objects.create(name="Mine", query="assignee=me", owner=agent)
+    Macro.objects.create(name="Thanks", body="Thanks, {{ requester.name }}!", owner=agent)
     return comment
 
 

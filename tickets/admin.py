@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from helpdesk.admin_tools import ServiceSaveMixin, changed, plural
 
-from .models import Attachment, Category, Comment, Request, RequestEvent, SavedView, Tag
+from .models import Attachment, Category, Comment, Macro, Request, RequestEvent, SavedView, Tag
 from .services import TAG_PATTERN, comment_add, request_create, request_delete, request_restore, request_update
 
 # Autocompletes (app, model, field) that may only offer live requests: the services refuse deleted ones.
@@ -357,3 +357,14 @@ class SavedViewAdmin(admin.ModelAdmin):
     autocomplete_fields = ("owner",)
     search_fields = ("name", "owner__email")
     ordering = ("owner", "position")
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    """Canned responses: an agent's own, or shared with every agent when the owner is empty."""
+
+    list_display = ("name", "owner", "is_internal", "status", "priority")
+    list_filter = (("owner", admin.EmptyFieldListFilter), "is_internal")
+    list_select_related = ("owner",)
+    autocomplete_fields = ("owner", "assigned_group", "assigned_to")
+    search_fields = ("name", "body")

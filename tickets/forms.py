@@ -3,10 +3,11 @@ their DomainErrors come back as errors on these forms (form_errors_from)."""
 
 from django import forms
 
+from accounts.models import Role, User
 from helpdesk.errors import DomainError
 
 from .api.serializers import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX
-from .models import Priority, Status
+from .models import Macro, Priority, Status
 
 
 def _choices(items, *, empty: str, value=lambda x: x.public_id, label=str):
@@ -44,6 +45,7 @@ class NewRequestForm(forms.Form):
 
 class ReplyForm(forms.Form):
     content = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 5}), max_length=COMMENT_MAX)
+    macro = forms.IntegerField(required=False, widget=forms.HiddenInput)
     is_internal = forms.BooleanField(label="Internal note (agents only)", required=False)
     status = forms.ChoiceField(label="and set status", required=False, choices=[("", "Keep status"), *Status.choices])
 
@@ -103,9 +105,11 @@ class BulkForm(forms.Form):
     priority = forms.ChoiceField(required=False, choices=[("", "No change"), *Priority.choices])
     add_tags = forms.CharField(label="Add tags", required=False, max_length=500)
     remove_tags = forms.CharField(label="Remove tags", required=False, max_length=500)
+    macro = forms.ChoiceField(label="Macro's changes", required=False)
 
-    def __init__(self, *args, agents, groups, **kwargs):
+    def __init__(self, *args, agents, groups, macros=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["macro"].choices = [("", "None")] + [(str(m.pk), m.name) for m in macros]
         self.fields["assigned_to"].choices = [("", "No change"), ("none", "Unassign")] + [
             (a.public_id, a.get_full_name()) for a in agents
         ]
@@ -133,3 +137,35 @@ class BulkForm(forms.Form):
 
     def remove(self) -> list[str]:
         return self._tags(self.cleaned_data["remove_tags"])
+
+
+class MacroForm(forms.ModelForm):
+    shared = forms.BooleanField(label="Share with every agent", required=False)
+
+    class Meta:
+        model = Macro
+        fields = [
+            "name",
+            "body",
+            "is_internal",
+            "status",
+            "priority",
+            "assigned_group",
+            "assigned_to",
+            "add_tags",
+            "remove_tags",
+        ]
+        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+        labels = {"body": "Reply text", "is_internal": "Send as an internal note"}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = User.objects.filter(
+            is_active=True, role__in=[Role.AGENT, Role.ADMIN]
+        ).order_by("name", "email")
+        self.fields["status"].choices = [("", "No change"), *Status.choices]
+        self.fields["priority"].choices = [("", "No change"), *Priority.choices]
+        self.fields["assigned_group"].empty_label = "No change"
+        self.fields["assigned_to"].empty_label = "No change"
+        if not user.is_admin:
+            del self.fields["shared"]

@@ -254,3 +254,51 @@ class SavedView(models.Model):
     @property
     def is_shared(self) -> bool:
         return self.owner_id is None
+
+
+class Macro(models.Model):
+    """A canned response: reply text with placeholders, and field changes staged with it. An agent's
+    own, or (owner empty) shared with every agent. Nothing happens until the agent sends the reply."""
+
+    name = models.CharField(max_length=100)
+    body = models.TextField(
+        blank=True,
+        help_text="Placeholders: {{ requester.name }}, {{ requester.email }}, {{ request.number }}, "
+        "{{ request.title }}, {{ agent.name }}.",
+    )
+    is_internal = models.BooleanField("as an internal note", default=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="macros",
+        help_text="Empty: shared with every agent.",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    priority = models.CharField(max_length=16, choices=Priority.choices, blank=True)
+    assigned_group = models.ForeignKey(
+        "accounts.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="group"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="assignee",
+    )
+    add_tags = models.CharField(max_length=500, blank=True, help_text="Separated by spaces or commas.")
+    remove_tags = models.CharField(max_length=500, blank=True, help_text="Separated by spaces or commas.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["owner", "name"], name="macro_owner_name")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None

@@ -12,7 +12,7 @@ from helpdesk.errors import NotFound, PermissionDenied, ValidationFailed
 from sla.selectors import sla_for_request
 
 from .filters import QueueFilter, RequestFilter
-from .models import Attachment, Category, Comment, Request, SavedView
+from .models import Attachment, Category, Comment, Macro, Request, SavedView
 
 QUEUE_DEFAULT_SORT = "sla"
 
@@ -180,3 +180,18 @@ def saved_view_get(*, user: User, pk: int) -> SavedView:
     if view is None:
         raise NotFound("No view with this id.")
     return view
+
+
+def macros_for(user: User, *, search: str = "") -> QuerySet[Macro]:
+    """The macros an agent may use: the shared ones and their own, searched by name and text."""
+    qs = Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user)).select_related("assigned_group", "assigned_to")
+    if search.strip():
+        qs = qs.filter(Q(name__icontains=search.strip()) | Q(body__icontains=search.strip()))
+    return qs.order_by("name", "id")
+
+
+def macro_get(*, user: User, pk) -> Macro:
+    macro = macros_for(user).filter(pk=pk).first() if str(pk).isdigit() else None
+    if macro is None:
+        raise NotFound("No macro with this id.")
+    return macro

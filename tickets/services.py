@@ -19,12 +19,13 @@ from accounts.services import requester_get_or_create
 from helpdesk.errors import Conflict, DomainError, NotFound, PermissionDenied, TooLarge, ValidationFailed
 from sla.triggers import recompute_after_commit
 
-from . import workflow
+from . import macros, workflow
 from .models import (
     Attachment,
     Category,
     Comment,
     EventKind,
+    Macro,
     Request,
     RequestEvent,
     SavedView,
@@ -416,14 +417,22 @@ def reply_post(
     is_internal: bool = False,
     files: Iterable[UploadedFile] = (),
     status: str | None = None,
+    macro: Macro | None = None,
 ) -> Comment:
-    """A reply or internal note with its files, and optionally a new status ("reply and set pending"),
-    all or nothing: each part through its own service, so the rules and history are the same."""
+    """A reply or internal note with its files, and optionally a new status ("reply and set pending")
+    and a macro's field changes, all or nothing: each part through its own service, so the rules and
+    history are the same."""
     comment = comment_add(actor=actor, request=request, content=content, is_internal=is_internal)
     for upload in files:
         attachment_add(actor=actor, request=request, upload=upload, comment=comment)
+    changes = {}
+    if macro is not None:
+        _may_use_macro(actor, macro)
+        changes.update(macros.field_changes(macro, current_tags=set(request.tags.values_list("name", flat=True))))
     if status:
-        request_update(actor=actor, request=request, changes={"status": status})
+        changes["status"] = status
+    if changes:
+        request_update(actor=actor, request=request, changes=changes)
     return comment
 
 
@@ -499,7 +508,7 @@ BULK_MAX = 100
 
 @transaction.atomic
 def requests_bulk_update(
-    *, actor: User, request_ids: list[str], changes: dict, add_tags=(), remove_tags=()
+    *, actor: User, request_ids: list[str], changes: dict, add_tags=(), remove_tags=(), macro: Macro | None = None
 ) -> BulkResult:
     """The same change to many requests in one transaction, each through request_update (the same
     rules and history as one at a time). A request the rules refuse is rolled back alone (a savepoint)
@@ -511,10 +520,18 @@ def requests_bulk_update(
     add, remove = set(_clean_tags(add_tags)), set(_clean_tags(remove_tags))
     requests = list(visible_requests(actor).filter(public_id__in=request_ids).order_by("pk"))
     result = BulkResult(changed=[], unchanged=[], refused={})
+    if macro is not None:
+        _may_use_macro(actor, macro)
     for request in requests:
-        row_changes = dict(changes)
+        row_changes = {}
+        current = set(request.tags.values_list("name", flat=True)) if (add or remove or macro) else set()
+        if macro is not None:  # the macro's field changes (its reply text is for one request at a time)
+            row_changes.update(macros.field_changes(macro, current_tags=current))
+            if macro.status:
+                row_changes["status"] = macro.status
+            current = set(row_changes.get("tags", current))
+        row_changes.update(changes)
         if add or remove:
-            current = set(request.tags.values_list("name", flat=True))
             row_changes["tags"] = sorted((current | add) - remove)
         before = request.updated_at
         try:
@@ -535,3 +552,69 @@ def ensure_unchanged_since(*, request: Request, seen: datetime | None) -> None:
         last = request.events.exclude(actor=None).select_related("actor").order_by("-created_at", "-id").first()
         who = last.actor.get_full_name() if last else "Someone"
         raise Conflict(f"{who} changed this request after you opened it. Look at the changes, then send again.")
+
+
+# --- macros ------------------------------------------------------------------------------------
+
+MACRO_FIELDS = (
+    "name",
+    "body",
+    "is_internal",
+    "status",
+    "priority",
+    "assigned_group",
+    "assigned_to",
+    "add_tags",
+    "remove_tags",
+)
+
+
+def _may_use_macro(actor: User, macro: Macro) -> None:
+    if not actor.is_agent or not (macro.is_shared or macro.owner_id == actor.pk):
+        raise NotFound("No macro with this id.")
+
+
+def _may_manage_macro(actor: User, macro: Macro) -> None:
+    _may_use_macro(actor, macro)
+    if macro.is_shared and not actor.is_admin:
+        raise PermissionDenied("Only admins may change shared macros.")
+
+
+def _macro_fill(macro: Macro, fields: dict) -> Macro:
+    for name in MACRO_FIELDS:
+        if name in fields:
+            setattr(macro, name, fields[name])
+    macro.name = (macro.name or "").strip()
+    if not macro.name:
+        raise ValidationFailed.for_field("name", "give the macro a name")
+    for name in ("add_tags", "remove_tags"):
+        _clean_tags(macros.split_tags(getattr(macro, name)))  # refuses what could never be a tag
+    if macro.assigned_to is not None and not macro.assigned_to.is_agent:
+        raise ValidationFailed.for_field("assigned_to", "not an active agent")
+    return macro
+
+
+@transaction.atomic
+def macro_create(*, actor: User, shared: bool = False, **fields) -> Macro:
+    """fields: name, body, is_internal, status, priority, assigned_group (Group), assigned_to (User),
+    add_tags, remove_tags."""
+    if not actor.is_agent:
+        raise PermissionDenied("Macros are for agents.")
+    if shared and not actor.is_admin:
+        raise PermissionDenied("Only admins may share macros.", fields={"shared": ["admins only"]})
+    macro = _macro_fill(Macro(owner=None if shared else actor), fields)
+    macro.save()
+    return macro
+
+
+@transaction.atomic
+def macro_update(*, actor: User, macro: Macro, **fields) -> Macro:
+    _may_manage_macro(actor, macro)
+    _macro_fill(macro, fields).save()
+    return macro
+
+
+@transaction.atomic
+def macro_delete(*, actor: User, macro: Macro) -> None:
+    _may_manage_macro(actor, macro)
+    macro.delete()

@@ -160,3 +160,33 @@ def test_two_agents_on_one_request_see_each_other_and_nothing_is_overwritten(liv
     finally:
         alice.close()
         bob.close()
+
+
+def test_an_agent_applies_a_macro_attaches_a_file_and_downloads_it(live_server, page, desk, agent, tmp_path):
+    from tickets.services import macro_create
+
+    macro_create(
+        actor=agent,
+        name="Ask for a screenshot",
+        body="Hi {{ requester.name }}, could you send a screenshot?",
+        status="pending",
+        add_tags="needs-info",
+    )
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/agent/requests/{desk[2].public_id}")
+    page.get_by_text("Apply macro").click()
+    page.get_by_role("link", name="Ask for a screenshot").click()
+    expect(page.locator("#reply-box textarea")).to_have_value("Hi Rita Requester, could you send a screenshot?")
+    expect(page.locator("#macro-staged")).to_contain_text("status → Pending")
+
+    notes = tmp_path / "steps to reproduce.txt"
+    notes.write_text("1. open VPN\n2. wait an hour\n")
+    page.locator('#reply-box input[type="file"]').set_input_files(str(notes))
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#request-header .status")).to_have_text("Pending")
+    link = page.locator("#conversation .entry-public").last.get_by_role("link", name="steps to reproduce.txt")
+    with page.expect_download() as download:
+        link.click()
+    saved = tmp_path / "downloaded.txt"
+    download.value.save_as(saved)
+    assert saved.read_text() == "1. open VPN\n2. wait an hour\n"

@@ -124,3 +124,10 @@ def event_text(event) -> str:
         old, new = event.old_value or "—", event.new_value or "—"
         return f"changed {field} from {old.replace('_', ' ')} to {new.replace('_', ' ')}"
     return event.get_kind_display().lower()
+
+
+@register.filter
+def macro_changes(macro) -> list[str]:
+    from tickets.macros import describe
+
+    return describe(macro)

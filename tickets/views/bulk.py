@@ -22,7 +22,9 @@ def bulk_update(request):
     back = f"{reverse('agent:queue')}?{request.POST.get('query', '')}"
     ids = request.POST.getlist("ids")
     choices = selectors.workspace_choices()
-    form = BulkForm(request.POST, agents=choices["agents"], groups=choices["groups"])
+    form = BulkForm(
+        request.POST, agents=choices["agents"], groups=choices["groups"], macros=selectors.macros_for(request.user)
+    )
     if not ids:
         messages.error(request, "Select at least one request first.")
         return redirect(back)
@@ -33,12 +35,20 @@ def bulk_update(request):
             + " ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()),
         )
         return redirect(back)
-    if not form.changes() and not form.add() and not form.remove():
+    macro = (
+        selectors.macro_get(user=request.user, pk=form.cleaned_data["macro"]) if form.cleaned_data["macro"] else None
+    )
+    if not form.changes() and not form.add() and not form.remove() and macro is None:
         messages.error(request, "Choose what to change.")
         return redirect(back)
     try:
         result = services.requests_bulk_update(
-            actor=request.user, request_ids=ids, changes=form.changes(), add_tags=form.add(), remove_tags=form.remove()
+            actor=request.user,
+            request_ids=ids,
+            changes=form.changes(),
+            add_tags=form.add(),
+            remove_tags=form.remove(),
+            macro=macro,
         )
     except DomainError as error:
         messages.error(request, error.message)

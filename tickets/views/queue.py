@@ -42,7 +42,12 @@ def queue(request):
         "saved_views": saved,
         "active_view": active_view(request.GET, [*BUILTIN_VIEWS, *saved]),
         "view_query": _view_query(request.GET),
-        "bulk_form": BulkForm(agents=choices["agents"], groups=choices["groups"], auto_id="bulk_%s"),
+        "bulk_form": BulkForm(
+            agents=choices["agents"],
+            groups=choices["groups"],
+            macros=selectors.macros_for(request.user),
+            auto_id="bulk_%s",
+        ),
         **choices,
     }
     # An HTMX filter change re-renders the results (and the sidebar, out of band); the URL is pushed.

@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from helpdesk.errors import DomainError
 
-from .. import selectors, services
+from .. import macros, selectors, services
 from ..forms import NewRequestForm, ReplyForm, RequestFieldsForm, form_errors_from
 from ..models import Source
 from ..presence import report as report_presence
@@ -29,6 +29,11 @@ def _seen(request) -> datetime | None:
         return parse_datetime(request.POST.get("seen", "") or "")
     except ValueError:
         return None
+
+
+def _macro(request, form):
+    pk = form.cleaned_data.get("macro")
+    return selectors.macro_get(user=request.user, pk=pk) if pk else None
 
 
 def _check_fresh(request, found) -> None:
@@ -53,8 +58,27 @@ def _page_context(request, found, *, reply_form=None, fields_form=None) -> dict:
 
 @agent_required
 def request_page(request, public_id):
+    """?macro=<id> fills the reply box from a macro and stages its changes; nothing is saved until
+    the agent sends (htmx asks for the reply box alone)."""
     found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
-    return render(request, "agent/request.html", _page_context(request, found))
+    macro = selectors.macro_get(user=request.user, pk=request.GET["macro"]) if request.GET.get("macro") else None
+    reply_form = None
+    if macro is not None:
+        body = macros.render_body(macro.body, request=found, agent=request.user)
+        initial = {"content": body, "is_internal": macro.is_internal, "status": macro.status, "macro": macro.pk}
+        reply_form = ReplyForm(initial=initial)
+    context = _page_context(request, found, reply_form=reply_form)
+    context["macro"] = macro
+    template = "agent/request.html#reply-box" if request.htmx and macro else "agent/request.html"
+    return render(request, template, context)
+
+
+@agent_required
+def macro_picker(request, public_id):
+    """The reply box's macro list, searched by name or text."""
+    found = selectors.request_get(user=request.user, public_id=public_id)
+    found_macros = selectors.macros_for(request.user, search=request.GET.get("q", ""))[:30]
+    return render(request, "agent/_macro_list.html", {"r": found, "macros": found_macros})
 
 
 @agent_required
@@ -75,12 +99,14 @@ def reply(request, public_id):
                 is_internal=form.cleaned_data["is_internal"],
                 files=files,
                 status=form.cleaned_data["status"] or None,
+                macro=_macro(request, form),
             )
         except DomainError as error:
             form_errors_from(form, error)
     if form.errors:
         found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
         context = _page_context(request, found, reply_form=form)
+        context["macro"] = _macro(request, form) if form.cleaned_data.get("macro") else None
         if request.htmx:
             # The reply box keeps the text and shows why; the rest shows the request as it is now.
             return render(request, "agent/request.html#after-reply", context, status=422)
