@@ -148,6 +148,7 @@ def test_the_migration_stops_with_the_names_to_fix_when_groups_differ_only_in_ca
         with pytest.raises(RuntimeError, match="rename all but one of: Desk, desk"):
             executor.migrate([after])
     finally:
-        Group.objects.filter(public_id__in=["grp_a", "grp_b"]).delete()
-        call_command("migrate", "accounts", verbosity=0)
+        # The historical model: today's Group would look for related tables that are unapplied now.
+        old.objects.filter(public_id__in=["grp_a", "grp_b"]).delete()
+        call_command("migrate", verbosity=0)  # every app: later migrations depending on accounts came off too
     assert Group.objects.count() == 0
