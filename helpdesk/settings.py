@@ -198,13 +198,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["helpdesk.api.throttling.PerTokenRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "helpdesk.api.exceptions.envelope_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "helpdesk.api.schema.ApiAutoSchema",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -222,7 +218,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
-    "ENUM_NAME_OVERRIDES": {"SlaStatusEnum": "sla.models.ClockStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "SlaStatusEnum": "sla.models.ClockStatus",
+        # The envelopes' "success" constants (helpdesk/api/schema.py), named once for both directions.
+        "SuccessTrue": [(True, True)],
+        "SuccessFalse": [(False, False)],
+    },
 }
 
 LOGGING = {

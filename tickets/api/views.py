@@ -61,7 +61,6 @@ class RequestListView(ApiView):
         parameters=LIST_PARAMETERS,
         responses=responses({200: page_envelope("RequestPage", "requests", RequestListItemSerializer)}, 400),
         summary="List requests, newest first",
-        operation_id="requests_list",
     )
     def get(self, request):
         filters = {
@@ -166,8 +165,12 @@ class RequestAttachmentsView(ApiView):
 
 class AttachmentDownloadView(ApiView):
     @extend_schema(
-        responses=responses({200: OpenApiResponse(OpenApiTypes.BINARY, description="The file, as a download")}, 404),
+        # The bytes as stored (Content-Type is the uploaded file's); never JSON, whatever the renderer.
+        responses=responses(
+            {(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file")}, 404
+        ),
         summary="Download an attachment",
+        operation_id="attachments_download",
     )
     def get(self, request, attachment_id):
         attachment = selectors.attachment_get(user=request.user, public_id=attachment_id)
