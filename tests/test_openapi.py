@@ -1,6 +1,7 @@
 """OpenAPI 3 at /v1/schema and Swagger UI at /v1/docs, describing the envelopes as they are."""
 
 import json
+import re
 
 import pytest
 import yaml  # drf-spectacular depends on PyYAML
@@ -8,6 +9,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from helpdesk.api.pagination import MAX_LIMIT, MAX_PAGE
+from helpdesk.api.schema import NO_NUL
 
 
 def test_schema_is_served_and_describes_every_seed_path(db):
@@ -186,7 +188,9 @@ def test_envelopes_declare_success_as_a_constant(schema):
 
 def test_the_download_is_declared_as_binary_not_json(schema):
     ok = schema["paths"]["/v1/attachments/{attachment_id}"]["get"]["responses"]["200"]
-    assert ok["content"] == {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    assert ok["content"] == {"application/octet-stream": binary, "*/*": binary}
+    assert list(ok["content"])[0] == "application/octet-stream"  # what generators pick: bytes
 
 
 def test_statuses_in_answers_are_the_status_enum(schema):
@@ -210,3 +214,19 @@ def test_every_response_field_is_required_and_the_ones_that_can_be_null_are_null
     detail = components["RequestDetail"]["properties"]
     for field in ("category", "assignedTo", "assignedGroup", "firstResponseAt", "resolvedAt", "closedAt"):
         assert detail[field]["nullable"] is True, field
+
+
+def test_text_inputs_declare_that_nul_is_refused_as_the_api_refuses_it(schema, agent, api_for):
+    components = schema["components"]["schemas"]
+    assert components["RequestCreateInputRequest"]["properties"]["title"]["pattern"] == NO_NUL
+    assert components["CommentCreateInputRequest"]["properties"]["content"]["pattern"] == NO_NUL
+    # Fields with a pattern of their own keep it: ids stay ids.
+    assigned = components["RequestCreateInputRequest"]["properties"]["assignedTo"]["oneOf"][0]
+    assert assigned["pattern"] == "^[A-Za-z0-9_]{1,64}$"
+    # The empty string of a field that may be blank matches one choice only, so oneOf holds.
+    category = components["PatchedRequestUpdateInputRequest"]["properties"]["category"]["oneOf"]
+    assert [bool(re.match(choice.get("pattern", "^$"), "")) for choice in category] == [False, True]
+    response = api_for(agent).post(
+        "/v1/requests", {"title": "a\x00b", "description": "d", "priority": "low"}, format="json"
+    )
+    assert response.status_code == 400

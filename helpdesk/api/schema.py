@@ -5,6 +5,7 @@ carries is required, a request body that refuses unknown fields says additionalP
 constants are constants, and operation ids read as the names a generated client will expose.
 """
 
+from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_doc
@@ -12,6 +13,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE
+
+# Text the API accepts: anything but NUL. Where a field may be blank, drf-spectacular adds the empty
+# string as a oneOf choice of its own, so this must not match it too.
+NO_NUL = r"^[^\u0000]+$"
 
 _ACTIONS = {"get": "get", "post": "create", "put": "replace", "patch": "update", "delete": "delete"}
 
@@ -33,6 +38,18 @@ class ApiAutoSchema(AutoSchema):
             if described is not None and described.__doc__:
                 return get_doc(described)
         return ""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and schema.get("type") == "string"
+            and not any(isinstance(v, RegexValidator) for v in field.validators)  # their pattern says more
+        ):
+            # DRF's CharField refuses the NUL character (PostgreSQL cannot store it): say so.
+            schema["pattern"] = NO_NUL
+        return schema
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)

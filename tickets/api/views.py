@@ -31,11 +31,13 @@ REQUEST_FIELDS = {"assignedTo": "assigned_to", "assignedGroup": "assigned_group"
 # Multipart framing around the file; a body larger than the limit plus this is refused unread.
 UPLOAD_OVERHEAD = 64 * 1024
 
+# An unknown id matches nothing; an empty value is no filter; NUL is refused.
+_ID_QUERY = {"type": "string", "maxLength": 64, "pattern": r"^[^\u0000]*$"}
 LIST_PARAMETERS = [
     OpenApiParameter("status", str, enum=Status.values, description="Filter by status"),
     OpenApiParameter("priority", str, enum=Priority.values, description="Filter by priority"),
-    OpenApiParameter("assignedTo", str, description="Filter by assignee (user id)"),
-    OpenApiParameter("groupId", str, description="Filter by group (group id)"),
+    OpenApiParameter("assignedTo", _ID_QUERY, description="Filter by assignee (user id)"),
+    OpenApiParameter("groupId", _ID_QUERY, description="Filter by group (group id)"),
     OpenApiParameter(
         "createdAfter", OpenApiTypes.DATETIME, description="Created at or after (ISO 8601 date or date-time)"
     ),
@@ -165,9 +167,15 @@ class RequestAttachmentsView(ApiView):
 
 class AttachmentDownloadView(ApiView):
     @extend_schema(
-        # The bytes as stored (Content-Type is the uploaded file's); never JSON, whatever the renderer.
+        # The bytes as stored, never JSON. Content-Type is guessed from the file name (image/png, ...),
+        # application/octet-stream when unknown: both are declared, the generic one first for generators.
         responses=responses(
-            {(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file")}, 404
+            {
+                (200, "application/octet-stream", "*/*"): OpenApiResponse(
+                    OpenApiTypes.BINARY, description="The file, as an attachment"
+                )
+            },
+            404,
         ),
         summary="Download an attachment",
         operation_id="attachments_download",
