@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 import yaml  # drf-spectacular depends on PyYAML
@@ -230,3 +231,24 @@ def test_text_inputs_declare_that_nul_is_refused_as_the_api_refuses_it(schema, a
         "/v1/requests", {"title": "a\x00b", "description": "d", "priority": "low"}, format="json"
     )
     assert response.status_code == 400
+
+
+# --- the project's own API description (issue 11, item 12) ----------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_docs_api_md_describes_every_operation_of_the_schema(schema):
+    text = (ROOT / "docs" / "api.md").read_text()
+    missing = [op["operationId"] for _, _, op in _operations(schema) if f"`{op['operationId']}`" not in text]
+    assert not missing
+    for name in ("/v1/schema", "/v1/docs", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"):
+        assert name in text
+
+
+def test_readme_points_at_nothing_outside_the_repository():
+    readme = (ROOT / "README.md").read_text()
+    assert "../" not in readme
+    for link in re.findall(r"\]\(([^)#:]+)\)", readme):  # relative Markdown links
+        assert (ROOT / link).exists(), link
+    assert "docs/api.md" in readme
