@@ -134,7 +134,7 @@ def test_a_generated_client_runs_the_whole_scenario_with_no_workaround(client_pa
         client=api,
         status=m.RequestsListStatus.OPEN,
         priority=m.RequestsListPriority.HIGH,
-        ordering=m.RequestsListOrdering("-createdAt"),
+        ordering=m.RequestsListOrdering.CREATED_AT_DESC,
         created_after=datetime(2000, 1, 1, tzinfo=UTC),
         limit=10,
     )

@@ -1,3 +1,5 @@
+import re
+
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -50,8 +52,15 @@ LIST_PARAMETERS = [
     ),
     OpenApiParameter(
         "ordering",
-        str,
-        enum=list(ORDERINGS),
+        {
+            "type": "string",
+            "enum": list(ORDERINGS),
+            # Names for generated clients, which cannot call a constant "-createdAt": CREATED_AT_DESC.
+            "x-enum-varnames": [
+                re.sub(r"(?<!^)(?=[A-Z])", "_", name.lstrip("-")).upper() + ("_DESC" if name[0] == "-" else "")
+                for name in ORDERINGS
+            ],
+        },
         description="Sort order; default -createdAt (newest first). `sla`: nearest running SLA target first.",
     ),
     *PAGE_PARAMETERS,
