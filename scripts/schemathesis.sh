@@ -10,7 +10,7 @@
 # Business rules it reports as failures are expected; docs/api.md ("What schemathesis reports") lists them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-.venv/bin}
+BIN=$(cd "${BIN:-.venv/bin}" && pwd)
 PORT=${PORT:-8765}
 MAX_EXAMPLES=${MAX_EXAMPLES:-25}
 MAX_TIME=${MAX_TIME:-600}
@@ -49,9 +49,10 @@ for _ in $(seq 1 50); do  # up to 10 s
     sleep 0.2
 done
 
-# Revoking the token the run authenticates with would turn every later call into a 401.
+# Revoking the token the run authenticates with would turn every later call into a 401. Run from the
+# temporary folder, so schemathesis's .schemathesis/ cache (it replays earlier failures) goes with it.
 set +e
-$BIN/schemathesis run "http://127.0.0.1:$PORT/v1/schema" \
+cd "$WORK" && $BIN/schemathesis run "http://127.0.0.1:$PORT/v1/schema" \
     --checks all \
     --header "Authorization: Bearer $TOKEN" \
     --exclude-operation-id auth_token_revoke \
