@@ -7,7 +7,7 @@
 #   scripts/schemathesis.sh                      # defaults below
 #   MAX_EXAMPLES=20 MAX_TIME=120 scripts/schemathesis.sh --seed 1   # extra arguments go to schemathesis
 #
-# Business rules it reports as failures are expected; docs/api.md ("What schemathesis reports") lists them.
+# Business rules it reports as failures are expected: docs/api.md, "Checking the schema against the code".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$(cd "${BIN:-.venv/bin}" && pwd)
