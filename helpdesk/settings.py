@@ -284,7 +284,7 @@ REST_FRAMEWORK = {
     # JSON only, size- and depth-bounded; the attachment upload declares its own multipart parser.
     "DEFAULT_PARSER_CLASSES": ["helpdesk.api.parsers.JsonParser"],
     "EXCEPTION_HANDLER": "helpdesk.api.exceptions.envelope_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "helpdesk.api.schema.ApiAutoSchema",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -302,7 +302,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
-    "ENUM_NAME_OVERRIDES": {"SlaStatusEnum": "sla.models.ClockStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "SlaStatusEnum": "sla.models.ClockStatus",
+        # The envelopes' "success" constants (helpdesk/api/schema.py), named once for both directions.
+        "SuccessTrue": [(True, True)],
+        "SuccessFalse": [(False, False)],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "helpdesk.api.schema_hooks.rate_limit_headers",

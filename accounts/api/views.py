@@ -56,6 +56,7 @@ class TokenView(ApiView):
         request=None,
         responses=responses({200: envelope("TokenRevoked", RevokedSerializer)}, 400),
         summary="Revoke the token this call is made with",
+        operation_id="auth_token_revoke",
     )
     def delete(self, request):
         if not isinstance(request.auth, ApiToken):
@@ -69,7 +70,6 @@ class UserListView(ApiView):
         parameters=PAGE_PARAMETERS,
         responses=responses({200: page_envelope("UserPage", "users", UserSerializer)}, 400, 403),
         summary="List users (agents and admins)",
-        operation_id="users_list",
     )
     def get(self, request):
         users, pagination = paginate(selectors.user_list(actor=request.user), request.query_params)
@@ -112,7 +112,9 @@ class UserDetailView(ApiView):
 
 
 class UserMeView(ApiView):
-    @extend_schema(responses=responses({200: envelope("Me", UserSerializer)}), summary="The caller")
+    @extend_schema(
+        responses=responses({200: envelope("Me", UserSerializer)}), summary="The caller", operation_id="users_me"
+    )
     def get(self, request):
         return ok(UserSerializer(selectors.user_get(actor=request.user, public_id=request.user.public_id)).data)
 
@@ -122,7 +124,6 @@ class GroupListView(ApiView):
         parameters=PAGE_PARAMETERS,
         responses=responses({200: page_envelope("GroupPage", "groups", GroupSerializer)}, 400, 403),
         summary="List groups (agents and admins)",
-        operation_id="groups_list",
     )
     def get(self, request):
         groups, pagination = paginate(selectors.group_list(actor=request.user), request.query_params)

@@ -6,6 +6,7 @@ from helpdesk.errors import ValidationFailed
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+MAX_PAGE = 10**9
 
 
 def _positive_int(params, name: str, default: int, maximum: int | None = None) -> int:
@@ -24,7 +25,7 @@ def _positive_int(params, name: str, default: int, maximum: int | None = None) -
 
 def paginate(queryset, params) -> tuple[list, dict]:
     """One COUNT and one SELECT whatever the page size; a page past the end is empty, not an error."""
-    page = _positive_int(params, "page", 1, maximum=10**9)
+    page = _positive_int(params, "page", 1, maximum=MAX_PAGE)
     limit = _positive_int(params, "limit", DEFAULT_LIMIT, maximum=MAX_LIMIT)
     total = queryset.count()
     offset = (page - 1) * limit

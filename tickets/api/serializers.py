@@ -2,14 +2,15 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.api.serializers import UserRefSerializer
 from helpdesk.api.fields import BoundedListField, InputSerializer, PublicIdField, StrictCharField, valid_public_id
 from sla.models import ClockStatus
 
-from ..models import Priority, Status
+from ..models import Priority, Source, Status
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 50_000
@@ -92,7 +93,7 @@ class RequestDetailSerializer(_RequestBase):
     assignedTo = UserRefSerializer(source="assigned_to", allow_null=True)
     assignedGroup = GroupRefSerializer(source="assigned_group", allow_null=True)
     requester = RequesterSerializer()
-    source = serializers.CharField()
+    source = serializers.ChoiceField(choices=Source.choices)
     resolution = serializers.CharField()
     firstResponseAt = serializers.DateTimeField(source="first_response_at", allow_null=True)
     resolvedAt = serializers.DateTimeField(source="resolved_at", allow_null=True)
@@ -118,13 +119,13 @@ class RequestDetailSerializer(_RequestBase):
 class RequestCreatedSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id")
     title = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
     createdAt = serializers.DateTimeField(source="created_at")
 
 
 class RequestUpdatedSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id")
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
     updatedAt = serializers.DateTimeField(
         source="seen_updated_at", help_text="The last change; for requesters, the last change they can see."
     )
@@ -137,24 +138,12 @@ class DeletedSerializer(serializers.Serializer):
 # --- input -------------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="RequesterByEmail")
 class _RequesterByEmail(InputSerializer):
     email = serializers.EmailField(max_length=254)
     name = StrictCharField(max_length=150, required=False, allow_blank=True, default="")
 
 
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "string", "description": "An existing user's id (usr_…)"},
-            {
-                "type": "object",
-                "properties": {"email": {"type": "string", "format": "email"}, "name": {"type": "string"}},
-                "required": ["email"],
-            },
-        ],
-        "description": "Agents only: who the request is for. Made as a new requester if the email is new.",
-    }
-)
 class RequesterField(serializers.Field):
     default_error_messages = {"invalid": "Give a user id (usr_…) or an object with an email."}
 
@@ -176,6 +165,22 @@ class RequesterField(serializers.Field):
 
     def to_representation(self, value):
         return value
+
+
+class RequesterFieldSchema(OpenApiSerializerFieldExtension):
+    """A user id or {email, name}: the object is _RequesterByEmail's own schema (unknown keys refused)."""
+
+    target_class = RequesterField
+
+    def map_serializer_field(self, auto_schema, direction):
+        by_email = auto_schema.resolve_serializer(_RequesterByEmail, direction)
+        return {
+            "oneOf": [
+                {"type": "string", "pattern": valid_public_id.regex.pattern, "description": "An existing user's id"},
+                by_email.ref,
+            ],
+            "description": "Agents only: who the request is for. Made as a new requester if the email is new.",
+        }
 
 
 def _id_field(**kwargs):

@@ -1,3 +1,5 @@
+import re
+
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -31,11 +33,13 @@ REQUEST_FIELDS = {"assignedTo": "assigned_to", "assignedGroup": "assigned_group"
 # Multipart framing around the file; a body larger than the limit plus this is refused unread.
 UPLOAD_OVERHEAD = 64 * 1024
 
+# An unknown id matches nothing; an empty value is no filter; NUL is refused.
+_ID_QUERY = {"type": "string", "maxLength": 64, "pattern": r"^[^\u0000]*$"}
 LIST_PARAMETERS = [
     OpenApiParameter("status", str, enum=Status.values, description="Filter by status"),
     OpenApiParameter("priority", str, enum=Priority.values, description="Filter by priority"),
-    OpenApiParameter("assignedTo", str, description="Filter by assignee (user id)"),
-    OpenApiParameter("groupId", str, description="Filter by group (group id)"),
+    OpenApiParameter("assignedTo", _ID_QUERY, description="Filter by assignee (user id)"),
+    OpenApiParameter("groupId", _ID_QUERY, description="Filter by group (group id)"),
     OpenApiParameter(
         "createdAfter", OpenApiTypes.DATETIME, description="Created at or after (ISO 8601 date or date-time)"
     ),
@@ -48,8 +52,15 @@ LIST_PARAMETERS = [
     ),
     OpenApiParameter(
         "ordering",
-        str,
-        enum=list(ORDERINGS),
+        {
+            "type": "string",
+            "enum": list(ORDERINGS),
+            # Names for generated clients, which cannot call a constant "-createdAt": CREATED_AT_DESC.
+            "x-enum-varnames": [
+                re.sub(r"(?<!^)(?=[A-Z])", "_", name.lstrip("-")).upper() + ("_DESC" if name[0] == "-" else "")
+                for name in ORDERINGS
+            ],
+        },
         description="Sort order; default -createdAt (newest first). `sla`: nearest running SLA target first.",
     ),
     *PAGE_PARAMETERS,
@@ -61,7 +72,6 @@ class RequestListView(ApiView):
         parameters=LIST_PARAMETERS,
         responses=responses({200: page_envelope("RequestPage", "requests", RequestListItemSerializer)}, 400),
         summary="List requests, newest first",
-        operation_id="requests_list",
     )
     def get(self, request):
         filters = {
@@ -166,8 +176,18 @@ class RequestAttachmentsView(ApiView):
 
 class AttachmentDownloadView(ApiView):
     @extend_schema(
-        responses=responses({200: OpenApiResponse(OpenApiTypes.BINARY, description="The file, as a download")}, 404),
+        # The bytes as stored, never JSON. Content-Type is guessed from the file name (image/png, ...),
+        # application/octet-stream when unknown: both are declared, the generic one first for generators.
+        responses=responses(
+            {
+                (200, "application/octet-stream", "*/*"): OpenApiResponse(
+                    OpenApiTypes.BINARY, description="The file, as an attachment"
+                )
+            },
+            404,
+        ),
         summary="Download an attachment",
+        operation_id="attachments_download",
     )
     def get(self, request, attachment_id):
         attachment = selectors.attachment_get(user=request.user, public_id=attachment_id)
