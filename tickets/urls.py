@@ -24,6 +24,7 @@ urlpatterns = [
     path("requests/<pid:public_id>/reply", requests.reply, name="reply"),
     path("requests/<pid:public_id>/fields", requests.update_fields, name="update-fields"),
     path("requests/<pid:public_id>/take", requests.take, name="take"),
+    path("requests/<pid:public_id>/title", requests.edit_title, name="title"),
     path("requests/<pid:public_id>/presence", requests.presence, name="presence"),
     path("requests/<pid:public_id>/macros", requests.macro_picker, name="macro-picker"),
 ]

@@ -190,3 +190,32 @@ def test_an_agent_applies_a_macro_attaches_a_file_and_downloads_it(live_server, 
     saved = tmp_path / "downloaded.txt"
     download.value.save_as(saved)
     assert saved.read_text() == "1. open VPN\n2. wait an hour\n"
+
+
+def test_title_status_and_assignee_change_in_place_and_the_shortcuts_work(live_server, page, desk):
+    log_in(page, live_server)
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
+
+    page.goto(f"{live_server.url}/agent/requests/{desk[2].public_id}")
+    expect(page.locator("#presence")).to_be_attached()
+    page.keyboard.press("a")  # take it
+    expect(page.locator("#fields-panel").get_by_label("Assignee")).to_have_value(re.compile("^usr_"))
+    expect(page.locator("#request-header .status")).to_have_text("Assigned")
+
+    page.get_by_role("link", name="Edit the title").click()
+    page.get_by_role("textbox", name="Title").fill("New laptop for the intern")
+    page.locator(".title-form").get_by_role("button", name="Save").click()
+    expect(page.locator(".request-title")).to_contain_text("New laptop for the intern")
+
+    panel = page.locator("#fields-panel")
+    panel.get_by_label("Status").select_option("in_progress")
+    panel.get_by_label("Assignee").select_option("")
+    panel.get_by_role("button", name="Save changes").click()
+    expect(panel).to_contain_text("must be assigned to be in_progress")  # the service's rule, by the form
+    panel.get_by_label("Status").select_option("open")
+    panel.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#request-header .status")).to_have_text("Open")
+    expect(panel.get_by_label("Assignee")).to_have_value("")

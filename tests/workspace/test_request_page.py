@@ -225,3 +225,16 @@ def test_presence_says_who_else_is_viewing_or_typing_and_what_changed(ticket, ag
     assert "Bob Builder</strong> is also viewing" in body and "changed since you opened it" not in body
     comment_add(actor=requester, request=ticket, content="New info")
     assert "changed since you opened it" in alice_page.post(url(ticket, "presence"), {"seen": seen}).content.decode()
+
+
+def test_the_title_is_edited_in_place(agent_client, ticket):
+    form = agent_client.get(url(ticket) + "?edit=title", HTTP_HX_REQUEST="true").content.decode()
+    assert 'name="title"' in form and 'value="VPN drops"' in form
+    seen = ticket.updated_at.isoformat()
+    refused = agent_client.post(url(ticket, "title"), {"title": "   ", "seen": seen}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 422 and "cannot be empty" in refused.content.decode()
+    saved = agent_client.post(url(ticket, "title"), {"title": "VPN drops hourly", "seen": seen}, HTTP_HX_REQUEST="true")
+    assert saved.status_code == 200 and "VPN drops hourly" in saved.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.title == "VPN drops hourly"
+    assert RequestEvent.objects.filter(request=ticket, field="title").exists()

@@ -131,3 +131,8 @@ def macro_changes(macro) -> list[str]:
     from tickets.macros import describe
 
     return describe(macro)
+
+
+@register.filter
+def split(text: str) -> list[str]:
+    return text.split()

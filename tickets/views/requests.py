@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from helpdesk.errors import DomainError
 
 from .. import macros, selectors, services
+from ..api.serializers import TITLE_MAX
 from ..forms import NewRequestForm, ReplyForm, RequestFieldsForm, form_errors_from
 from ..models import Source
 from ..presence import report as report_presence
@@ -69,6 +70,7 @@ def request_page(request, public_id):
         reply_form = ReplyForm(initial=initial)
     context = _page_context(request, found, reply_form=reply_form)
     context["macro"] = macro
+    context["edit_title"] = request.GET.get("edit") == "title"
     template = "agent/request.html#reply-box" if request.htmx and macro else "agent/request.html"
     return render(request, template, context)
 
@@ -139,6 +141,35 @@ def update_fields(request, public_id):
     if request.htmx:
         return render(request, "agent/request.html#after-update", _page_context(request, found))
     messages.success(request, "Saved.")
+    return redirect("agent:request", public_id=public_id)
+
+
+@agent_required
+@require_POST
+def edit_title(request, public_id):
+    """The title, edited in place; a refusal (empty, too long, changed meanwhile) shows in the header."""
+    found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
+    title = request.POST.get("title", "")
+    error = None
+    if not title.strip():
+        error = "The title cannot be empty."
+    elif len(title) > TITLE_MAX:
+        error = f"At most {TITLE_MAX} characters."
+    else:
+        try:
+            _check_fresh(request, found)
+            services.request_update(actor=request.user, request=found, changes={"title": title})
+        except DomainError as problem:
+            error = problem.message
+    found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
+    context = _page_context(request, found)
+    if error:
+        context.update(edit_title=True, title_error=error, title_value=title)
+    if request.htmx:
+        template = "agent/request.html#header" if error else "agent/request.html#after-update-title"
+        return render(request, template, context, status=422 if error else 200)
+    if error:
+        return render(request, "agent/request.html", context, status=422)
     return redirect("agent:request", public_id=public_id)
 
 
