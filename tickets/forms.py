@@ -8,6 +8,7 @@ from helpdesk.errors import DomainError
 
 from .api.serializers import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX
 from .models import Macro, Priority, Status
+from .services import MACRO_FIELDS
 
 
 def _choices(items, *, empty: str, value=lambda x: x.public_id, label=str):
@@ -144,17 +145,7 @@ class MacroForm(forms.ModelForm):
 
     class Meta:
         model = Macro
-        fields = [
-            "name",
-            "body",
-            "is_internal",
-            "status",
-            "priority",
-            "assigned_group",
-            "assigned_to",
-            "add_tags",
-            "remove_tags",
-        ]
+        fields = list(MACRO_FIELDS)
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}
         labels = {"body": "Reply text", "is_internal": "Send as an internal note"}
 

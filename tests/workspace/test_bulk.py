@@ -11,13 +11,6 @@ from tickets.services import request_create
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def agent_client(agent):
-    client = Client()
-    client.force_login(agent)
-    return client
-
-
 def made(requester, n):
     return [request_create(actor=requester, title=f"R{i}", description="d", priority="low") for i in range(n)]
 

@@ -11,13 +11,6 @@ from tickets.services import comment_add, request_create, request_update
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def agent_client(agent):
-    client = Client()
-    client.force_login(agent)
-    return client
-
-
 def make(requester, n=1, **fields):
     made = []
     for i in range(n):

@@ -12,13 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def agent_client(agent):
-    client = Client()
-    client.force_login(agent)
-    return client
-
-
-@pytest.fixture
 def ticket(requester):
     return request_create(actor=requester, title="VPN drops", description="Every hour\nsince Monday", priority="high")
 
