@@ -4,7 +4,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -12,7 +12,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from sla.models import ClockStatus
 
-from .models import Comment, Priority, Request, Status
+from . import search
+from .models import Priority, Request, Status
 
 # ?ordering= values: the API's names for the orders the list indexes support.
 ORDERINGS = {
@@ -181,15 +182,7 @@ class QueueFilter(django_filters.FilterSet):
         self.filters["category"].extra["choices"] = [(c.name, str(c)) for c in categories]
 
     def search(self, queryset, name, value):
-        text = value.strip()
-        if not text:
-            return queryset
-        match = Q(title__icontains=text) | Q(description__icontains=text)
-        match |= Exists(Comment.objects.filter(request=OuterRef("pk"), content__icontains=text))
-        number = text.lstrip("#")
-        if number.isdigit() and len(number) < 18:
-            match |= Q(pk=int(number))
-        return queryset.filter(match)
+        return search.matching(queryset, value) if value.strip() else queryset
 
     def by_assignee(self, queryset, name, value):
         if value == "me":

@@ -135,6 +135,9 @@ class Request(models.Model):
                 condition=LIVE & Q(sla_due_at__isnull=False),
                 name="req_sla_due",
             ),
+            models.Index(fields=["-updated_at", "-id"], condition=LIVE, name="req_live_updated"),
+            # ordering=sla's index, nulls last included, is PostgreSQL's only (migration tickets 0006):
+            # SQLite cannot put NULLS LAST in an index.
         ]
 
     def __str__(self):

@@ -151,3 +151,12 @@ def test_the_queue_runs_a_fixed_number_of_queries(agent_client, rows, django_ass
     with django_assert_max_num_queries(10):
         response = agent_client.get("/agent/?size=100")
     assert len(response.context["rows"]) == rows
+
+
+def test_search_finds_word_beginnings_and_survives_any_punctuation(agent_client, requester):
+    (a,) = make(requester, 1, title="Printer jams on the third floor")
+    assert titles(agent_client.get("/agent/?q=print")) == [a.title]
+    assert titles(agent_client.get("/agent/?q=PRINTER+third")) == [a.title]
+    for nasty in ("&|!:*()'", "print:* | !", "\\", "%_"):
+        response = agent_client.get("/agent/", {"q": nasty})
+        assert response.status_code == 200, nasty
