@@ -9,6 +9,7 @@ from django.http import QueryDict
 from accounts.models import Group, Role, User
 from helpdesk.cache import cache_get, cache_set
 from helpdesk.errors import NotFound, PermissionDenied, ValidationFailed
+from helpdesk.paging import COUNT_CAP
 from sla.selectors import sla_for_request
 
 from .filters import QueueFilter, RequestFilter
@@ -149,7 +150,8 @@ def queue_counts(*, user: User, views) -> dict[str, int]:
         counts = {}
         for view in views:
             filterset = request_queue(user=user, params=QueryDict(view.query))
-            counts[view.slug] = filterset.qs.order_by().count() if filterset.is_valid() else 0
+            # At most COUNT_CAP + 1 rows each, as the queue's own count: flat cost at any size.
+            counts[view.slug] = filterset.qs.order_by()[: COUNT_CAP + 1].count() if filterset.is_valid() else 0
         cache_set(key, counts, settings.QUEUE_COUNTS_SECONDS)
     return counts
 

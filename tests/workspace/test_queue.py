@@ -160,3 +160,14 @@ def test_search_finds_word_beginnings_and_survives_any_punctuation(agent_client,
     for nasty in ("&|!:*()'", "print:* | !", "\\", "%_"):
         response = agent_client.get("/agent/", {"q": nasty})
         assert response.status_code == 200, nasty
+
+
+def test_the_count_stops_at_a_cap_so_large_queues_stay_fast(agent_client, requester, monkeypatch):
+    from helpdesk.paging import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 4)
+    make(requester, 6)
+    body = agent_client.get("/agent/?sort=number&size=25").content.decode()
+    assert "1–5 of more than 4 requests" in body  # counted no further than the cap, plus one
+    monkeypatch.setattr(CappedPaginator, "cap", 10)
+    assert "1–6 of 6 requests" in agent_client.get("/agent/?sort=number&size=25").content.decode()

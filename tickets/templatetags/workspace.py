@@ -136,3 +136,11 @@ def macro_changes(macro) -> list[str]:
 @register.filter
 def split(text: str) -> list[str]:
     return text.split()
+
+
+@register.filter
+def count_label(n: int) -> str:
+    """A view's count as the sidebar shows it; past the counting cap, "10k+"."""
+    from helpdesk.paging import COUNT_CAP
+
+    return f"{COUNT_CAP // 1000}k+" if n > COUNT_CAP else f"{n:,}"

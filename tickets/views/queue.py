@@ -1,8 +1,9 @@
 """The agent queue: filters, sort and paging in the URL; HTMX swaps the results and pushes the URL,
 and a plain GET of the same URL renders the whole page."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
+
+from helpdesk.paging import CappedPaginator
 
 from .. import selectors
 from ..filters import QUEUE_SORT_LABELS
@@ -28,7 +29,8 @@ def queue(request):
     filters = selectors.request_queue(user=request.user, params=request.GET, choices=choices)
     valid = filters.is_valid()
     size = _page_size(request.GET)
-    page = Paginator(filters.qs if valid else Request.objects.none(), size).get_page(request.GET.get("page"))
+    rows = filters.qs if valid else Request.objects.none()
+    page = CappedPaginator(rows, size).get_page(request.GET.get("page"))
     saved = selectors.saved_views_for(request.user)
     context = {
         "filters": filters,
