@@ -149,11 +149,14 @@ class QueueFilter(django_filters.FilterSet):
     Built on the same visible_requests() as the API list: nobody sees more here than there."""
 
     q = django_filters.CharFilter(method="search", label="Search", max_length=200)
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    # distinct=False: plain columns cannot repeat a row, and DISTINCT would stop every index serving the order.
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     assignee = django_filters.ChoiceFilter(method="by_assignee", empty_label="Anyone")
     group = django_filters.ChoiceFilter(method="by_group", empty_label="Any group")
-    sla = django_filters.MultipleChoiceFilter(field_name="sla_status", choices=ClockStatus.choices, label="SLA")
+    sla = django_filters.MultipleChoiceFilter(
+        field_name="sla_status", choices=ClockStatus.choices, label="SLA", distinct=False
+    )
     category = django_filters.ChoiceFilter(field_name="category__name", empty_label="Any category")
     tag = django_filters.CharFilter(field_name="tags__name", label="Tag", max_length=50)
     created_after = django_filters.DateFilter(
