@@ -82,6 +82,20 @@
     }
   });
 
+  // The request page's tabs switch in place (without a script they are links that reload).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".tabs a[data-tab]");
+    if (!link) return;
+    event.preventDefault();
+    document.querySelectorAll(".tabs a[data-tab]").forEach(function (other) {
+      var chosen = other === link;
+      if (chosen) other.setAttribute("aria-current", "page"); else other.removeAttribute("aria-current");
+      var panel = document.getElementById("tab-" + other.dataset.tab);
+      if (panel) panel.hidden = !chosen;
+    });
+    history.replaceState(history.state, "", link.href);
+  });
+
   // "Select all" ticks every row of the page for a bulk change.
   document.addEventListener("change", function (event) {
     if (!event.target.matches || !event.target.matches("[data-select-all]")) return;

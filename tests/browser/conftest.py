@@ -53,13 +53,16 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def screenshot():
-    """screenshot(page, "name") saves artifacts/name-desktop.png and artifacts/name-phone.png."""
+    """screenshot(page, "name") saves artifacts/name-desktop.png and artifacts/name-phone.png, after
+    checking the page fits each width (no sideways scrolling)."""
     ARTIFACTS.mkdir(exist_ok=True)
 
     def take(page, name: str) -> None:
         page.evaluate("window.scrollTo(0, 0)")  # a sticky top bar would be drawn where the page was scrolled
         for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
             page.set_viewport_size(size)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= size["width"], f"{name} is {width}px wide at {label} width: it scrolls sideways"
             page.screenshot(path=ARTIFACTS / f"{name}-{label}.png", full_page=True)
         page.set_viewport_size(DESKTOP)
 

@@ -99,7 +99,7 @@ def test_an_agent_opens_replies_notes_and_changes_fields_without_reloading(
     page.locator("#fields-panel").get_by_label("Priority").select_option("low")
     page.locator("#fields-panel").get_by_role("button", name="Save changes").click()
     expect(page.locator("#request-header .priority")).to_have_text("Low")
-    page.locator("#history summary").click()
+    page.get_by_role("link", name=re.compile("^History")).click()
     expect(page.locator("#history")).to_contain_text("priority")
     screenshot(page, "request")
 

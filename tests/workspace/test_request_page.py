@@ -231,3 +231,11 @@ def test_the_title_is_edited_in_place(agent_client, ticket):
     ticket.refresh_from_db()
     assert ticket.title == "VPN drops hourly"
     assert RequestEvent.objects.filter(request=ticket, field="title").exists()
+
+
+def test_the_history_is_a_tab_that_also_works_without_a_script(agent_client, ticket):
+    page = agent_client.get(url(ticket)).content.decode()
+    assert 'id="tab-history" class="tab-panel" hidden' in page and 'data-tab="conversation" aria-current="page"' in page
+    history = agent_client.get(url(ticket) + "?tab=history").content.decode()
+    assert 'id="tab-conversation" class="tab-panel" hidden' in history
+    assert "opened the request" in history

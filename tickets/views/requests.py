@@ -71,6 +71,7 @@ def request_page(request, public_id):
     context = _page_context(request, found, reply_form=reply_form)
     context["macro"] = macro
     context["edit_title"] = request.GET.get("edit") == "title"
+    context["tab"] = "history" if request.GET.get("tab") == "history" else "conversation"
     template = "agent/request.html#reply-box" if request.htmx and macro else "agent/request.html"
     return render(request, template, context)
 
