@@ -61,6 +61,8 @@ def screenshot():
         page.evaluate("window.scrollTo(0, 0)")  # a sticky top bar would be drawn where the page was scrolled
         for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
             page.set_viewport_size(size)
+            # Two frames, so the new width is laid out and painted (scrolling tables came out blank).
+            page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= size["width"], f"{name} is {width}px wide at {label} width: it scrolls sideways"
             page.screenshot(path=ARTIFACTS / f"{name}-{label}.png", full_page=True)
