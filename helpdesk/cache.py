@@ -1,35 +1,29 @@
-"""Cache reads and writes that a Redis outage turns into misses, never into errors: what we cache
-(counts, for example) can always be computed again."""
+"""The cache (Redis when REDIS_URL is set) behind one circuit breaker. Everything we keep there can
+be counted again or kept elsewhere for a while, so an outage turns each use into its fallback,
+never into an error, and a cache known to be down is not retried on every call."""
 
-import logging
-
+from django.conf import settings
 from django.core.cache import cache
 
 from .breaker import CircuitBreaker
 
-log = logging.getLogger(__name__)
+cache_breaker = CircuitBreaker("The rate-limit cache", cooldown=settings.SERVICE_RETRY_SECONDS)
 
 
-def _breaker() -> CircuitBreaker:
-    from .ratelimit import cache_breaker  # one breaker for the one cache
-
-    return cache_breaker
+def guarded(operation, *, fallback):
+    """operation() against the cache; fallback() while it is known to be down, or when this call
+    finds it down (redis-py's ConnectionError, TimeoutError, ...: any error means "down")."""
+    if not cache_breaker.is_open:
+        try:
+            return operation()
+        except Exception as exc:
+            cache_breaker.record_failure(exc)
+    return fallback()
 
 
 def cache_get(key: str, default=None):
-    if _breaker().is_open:
-        return default
-    try:
-        return cache.get(key, default)
-    except Exception as exc:  # redis-py's ConnectionError, TimeoutError, ...
-        _breaker().record_failure(exc)
-        return default
+    return guarded(lambda: cache.get(key, default), fallback=lambda: default)
 
 
 def cache_set(key: str, value, timeout: float) -> None:
-    if _breaker().is_open:
-        return
-    try:
-        cache.set(key, value, timeout)
-    except Exception as exc:
-        _breaker().record_failure(exc)
+    guarded(lambda: cache.set(key, value, timeout), fallback=lambda: None)

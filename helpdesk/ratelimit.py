@@ -7,7 +7,6 @@ process instead of per site) rather than unlimited.
 """
 
 import hashlib
-import logging
 import math
 import re
 import time
@@ -18,16 +17,13 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 
-from .breaker import CircuitBreaker
-
-log = logging.getLogger(__name__)
+from .cache import cache_breaker, guarded
 
 _UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400}
 _UNITS["day"] = 86400
 _RATE = re.compile(r"^(\d+)/(\d*)([a-z]+?)s?$")
 
 _local = LocMemCache("ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
-cache_breaker = CircuitBreaker("The rate-limit cache", cooldown=settings.SERVICE_RETRY_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -81,12 +77,7 @@ def _window(key: str, rate: Rate) -> tuple[str, int]:
 
 def _with_store(operation):
     """Runs operation(cache) on the shared cache, or on this process's memory while it is down."""
-    if not cache_breaker.is_open:
-        try:
-            return operation(caches[settings.RATELIMIT_CACHE])
-        except Exception as exc:  # redis-py's ConnectionError, TimeoutError, ...: any of them means "down"
-            cache_breaker.record_failure(exc)
-    return operation(_local)
+    return guarded(lambda: operation(caches[settings.RATELIMIT_CACHE]), fallback=lambda: operation(_local))
 
 
 def _increment(store, key: str, timeout: int) -> int:
