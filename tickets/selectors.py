@@ -171,14 +171,19 @@ def requester_recent(*, user: User, request: Request, limit: int = 5) -> list[Re
     )
 
 
+def _own_or_shared(user: User) -> Q:
+    """Saved views and macros an agent may use: their own and the shared ones (no owner)."""
+    return Q(owner__isnull=True) | Q(owner=user)
+
+
 def saved_views_for(user: User) -> list:
     """The views shared with every agent, then the agent's own, each in their order."""
-    views = SavedView.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+    views = SavedView.objects.filter(_own_or_shared(user))
     return sorted(views, key=lambda v: (v.owner_id is not None, v.position, v.pk))
 
 
 def saved_view_get(*, user: User, pk: int) -> SavedView:
-    view = SavedView.objects.filter(Q(owner__isnull=True) | Q(owner=user), pk=pk).first()
+    view = SavedView.objects.filter(_own_or_shared(user), pk=pk).first()
     if view is None:
         raise NotFound("No view with this id.")
     return view
@@ -186,7 +191,7 @@ def saved_view_get(*, user: User, pk: int) -> SavedView:
 
 def macros_for(user: User, *, search: str = "") -> QuerySet[Macro]:
     """The macros an agent may use: the shared ones and their own, searched by name and text."""
-    qs = Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user)).select_related("assigned_group", "assigned_to")
+    qs = Macro.objects.filter(_own_or_shared(user)).select_related("assigned_group", "assigned_to")
     if search.strip():
         qs = qs.filter(Q(name__icontains=search.strip()) | Q(body__icontains=search.strip()))
     return qs.order_by("name", "id")

@@ -441,12 +441,13 @@ def reply_post(
 SAVED_VIEWS_MAX = 50
 
 
-def _may_manage_view(actor: User, view: SavedView) -> None:
-    if view.owner_id == actor.pk or (view.is_shared and actor.is_admin):
-        return
-    if view.is_shared:
-        raise PermissionDenied("Only admins may change shared views.")
-    raise NotFound("No view with this id.")
+def _may_change_own_or_shared(actor: User, thing: SavedView | Macro, *, kind: str) -> None:
+    """Saved views and macros: an agent changes their own; only admins change the shared ones;
+    another agent's own is not there at all."""
+    if not actor.is_agent or not (thing.is_shared or thing.owner_id == actor.pk):
+        raise NotFound(f"No {kind} with this id.")
+    if thing.is_shared and not actor.is_admin:
+        raise PermissionDenied(f"Only admins may change shared {kind}s.")
 
 
 @transaction.atomic
@@ -473,14 +474,14 @@ def saved_view_create(*, actor: User, name: str, query: str, shared: bool = Fals
 
 @transaction.atomic
 def saved_view_delete(*, actor: User, view: SavedView) -> None:
-    _may_manage_view(actor, view)
+    _may_change_own_or_shared(actor, view, kind="view")
     view.delete()
 
 
 @transaction.atomic
 def saved_view_move(*, actor: User, view: SavedView, offset: int) -> None:
     """Moves a view one place up (-1) or down (+1) among its own kind (the owner's, or the shared)."""
-    _may_manage_view(actor, view)
+    _may_change_own_or_shared(actor, view, kind="view")
     siblings = list(SavedView.objects.select_for_update().filter(owner_id=view.owner_id).order_by("position", "id"))
     index = next(i for i, v in enumerate(siblings) if v.pk == view.pk)
     target = index + (1 if offset > 0 else -1)
@@ -574,12 +575,6 @@ def _may_use_macro(actor: User, macro: Macro) -> None:
         raise NotFound("No macro with this id.")
 
 
-def _may_manage_macro(actor: User, macro: Macro) -> None:
-    _may_use_macro(actor, macro)
-    if macro.is_shared and not actor.is_admin:
-        raise PermissionDenied("Only admins may change shared macros.")
-
-
 def _macro_fill(macro: Macro, fields: dict) -> Macro:
     for name in MACRO_FIELDS:
         if name in fields:
@@ -609,12 +604,12 @@ def macro_create(*, actor: User, shared: bool = False, **fields) -> Macro:
 
 @transaction.atomic
 def macro_update(*, actor: User, macro: Macro, **fields) -> Macro:
-    _may_manage_macro(actor, macro)
+    _may_change_own_or_shared(actor, macro, kind="macro")
     _macro_fill(macro, fields).save()
     return macro
 
 
 @transaction.atomic
 def macro_delete(*, actor: User, macro: Macro) -> None:
-    _may_manage_macro(actor, macro)
+    _may_change_own_or_shared(actor, macro, kind="macro")
     macro.delete()
