@@ -91,9 +91,6 @@ class RequestFilter(django_filters.FilterSet):
 
 # --- the agent queue --------------------------------------------------------------------------------
 
-# Statuses an agent still has work on; "pending" waits on the requester.
-WORKING_STATUSES = [Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS]
-
 _PRIORITY_RANK = Case(
     *[When(priority=p, then=Value(i)) for i, p in enumerate(Priority.values)], output_field=IntegerField()
 )

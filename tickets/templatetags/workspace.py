@@ -4,9 +4,10 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from sla.models import ClockStatus
-from tickets.models import Status
+from tickets import workflow
 
 register = template.Library()
 
@@ -45,6 +46,12 @@ def span(delta: timedelta) -> str:
     return f"{minutes}m" if minutes else "<1m"
 
 
+def _left(target: datetime, now: datetime) -> str:
+    """How far off a running clock's target is: "2h 5m left", or "due now" once it is reached."""
+    left = target - now
+    return f"{span(left)} left" if left.total_seconds() > 0 else "due now"
+
+
 def badge(clocks, *, status: str, now: datetime) -> dict:
     """The one SLA fact a queue row shows: the nearest target of a running clock and how far off it
     is, or that it was missed, is paused, or was met."""
@@ -55,7 +62,7 @@ def badge(clocks, *, status: str, now: datetime) -> dict:
     running = sorted(
         by_status.get(ClockStatus.AT_RISK, []) + by_status.get(ClockStatus.ON_TRACK, []), key=lambda c: c.target_at
     )
-    if status in (Status.RESOLVED, Status.CLOSED):
+    if status in workflow.DONE:
         if breached:
             return {"state": "missed", "text": "Missed", "title": "A target was missed before it was solved"}
         return {"state": "met", "text": "Met", "title": "Every target was met"} if clocks else {}
@@ -68,10 +75,9 @@ def badge(clocks, *, status: str, now: datetime) -> dict:
         }
     if running:
         clock = running[0]
-        left = clock.target_at - now
         return {
             "state": clock.status,
-            "text": f"{span(left)} left" if left.total_seconds() > 0 else "Due now",
+            "text": capfirst(_left(clock.target_at, now)),
             "title": f"{clock.get_kind_display()} due {clock.target_at:%Y-%m-%d %H:%M} UTC",
         }
     if ClockStatus.PAUSED in by_status:
@@ -96,8 +102,7 @@ def sla_clock(label: str, clock, stopped=False):
     stopped: the clock's work is done (answered, or solved), so a breach is history, not a countdown."""
     now = timezone.now()
     if clock.status in (ClockStatus.ON_TRACK, ClockStatus.AT_RISK):
-        left = clock.target_at - now
-        text = f"{span(left)} left" if left.total_seconds() > 0 else "due now"
+        text = _left(clock.target_at, now)
     elif clock.status == ClockStatus.BREACHED:
         text = "missed" if stopped else f"overdue by {span(now - clock.target_at)}"
     elif clock.status == ClockStatus.PAUSED:
