@@ -33,26 +33,29 @@ def login_check(*, ip: str, email: str) -> None:
     account_check(email=email)
 
 
+def _failures(email: str) -> tuple[str, ratelimit.Rate] | None:
+    """The account's wrong-password counter (its key and LOGIN_FAILURE_LIMIT), or None if unlimited."""
+    rate = ratelimit.Rate.parse(settings.LOGIN_FAILURE_LIMIT)
+    return (f"login:account:{ratelimit.account_key(email)}", rate) if rate is not None else None
+
+
 def account_check(*, email: str) -> None:
     """The per-account part alone: also guards re-entering a password (the current one, to change it)."""
-    per_account = ratelimit.Rate.parse(settings.LOGIN_FAILURE_LIMIT)
-    if per_account is not None:
-        usage = ratelimit.peek(f"login:account:{ratelimit.account_key(email)}", per_account)
+    if counter := _failures(email):
+        usage = ratelimit.peek(*counter)
         if usage.count >= usage.limit:
             _refuse(usage, "failed log-ins for this account")
 
 
 def login_failed(*, email: str) -> None:
-    per_account = ratelimit.Rate.parse(settings.LOGIN_FAILURE_LIMIT)
-    if per_account is not None:
-        ratelimit.hit(f"login:account:{ratelimit.account_key(email)}", per_account)
+    if counter := _failures(email):
+        ratelimit.hit(*counter)
 
 
 def login_succeeded(*, email: str) -> None:
     """The right password: the account's earlier typos no longer count against it."""
-    per_account = ratelimit.Rate.parse(settings.LOGIN_FAILURE_LIMIT)
-    if per_account is not None:
-        ratelimit.clear(f"login:account:{ratelimit.account_key(email)}", per_account)
+    if counter := _failures(email):
+        ratelimit.clear(*counter)
 
 
 def password_reset_check(*, ip: str, email: str) -> None:

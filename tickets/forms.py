@@ -44,6 +44,15 @@ class NewRequestForm(forms.Form):
         self.fields["assigned_to"].choices = _choices(agents, empty="Unassigned", label=lambda a: a.get_full_name())
 
 
+class TitleForm(forms.Form):
+    """The request page's title, edited in place."""
+
+    title = forms.CharField(
+        max_length=TITLE_MAX,
+        error_messages={"required": "The title cannot be empty.", "max_length": f"At most {TITLE_MAX} characters."},
+    )
+
+
 class ReplyForm(forms.Form):
     content = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 5}), max_length=COMMENT_MAX)
     macro = forms.IntegerField(required=False, widget=forms.HiddenInput)

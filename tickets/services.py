@@ -548,8 +548,10 @@ def requests_bulk_update(
 def ensure_unchanged_since(*, request: Request, seen: datetime | None) -> None:
     """Optimistic concurrency for the workspace: refuses to act on a request someone changed after
     the caller loaded it (the caller may look again and then send anyway)."""
+    if seen is None:
+        return
     current = Request.objects.filter(pk=request.pk).values_list("updated_at", flat=True).first()
-    if seen is not None and current is not None and current > seen:
+    if current is not None and current > seen:
         last = request.events.exclude(actor=None).select_related("actor").order_by("-created_at", "-id").first()
         who = last.actor.get_full_name() if last else "Someone"
         raise Conflict(f"{who} changed this request after you opened it. Look at the changes, then send again.")

@@ -15,8 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from helpdesk.errors import DomainError
 
 from .. import macros, selectors, services
-from ..api.serializers import TITLE_MAX
-from ..forms import NewRequestForm, ReplyForm, RequestFieldsForm, form_errors_from
+from ..forms import NewRequestForm, ReplyForm, RequestFieldsForm, TitleForm, form_errors_from
 from ..models import Source
 from ..presence import report as report_presence
 from .access import agent_required
@@ -41,8 +40,8 @@ def _check_fresh(request, found) -> None:
     services.ensure_unchanged_since(request=found, seen=_seen(request))
 
 
-def _page_context(request, found, *, reply_form=None, fields_form=None) -> dict:
-    choices = selectors.workspace_choices()
+def _page_context(request, found, *, reply_form=None, fields_form=None, choices=None) -> dict:
+    choices = choices or selectors.workspace_choices()
     files = defaultdict(list)  # by comment id; None: attached to the request itself
     for attachment in found.visible_attachments:
         files[attachment.comment_id].append(attachment)
@@ -135,12 +134,12 @@ def update_fields(request, public_id):
         except DomainError as error:
             form_errors_from(form, error)
     if form.errors:
-        context = _page_context(request, found, fields_form=form)
+        context = _page_context(request, found, fields_form=form, choices=choices)
         template = "agent/request.html#after-update" if request.htmx else "agent/request.html"
         return render(request, template, context, status=422)
     found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
     if request.htmx:
-        return render(request, "agent/request.html#after-update", _page_context(request, found))
+        return render(request, "agent/request.html#after-update", _page_context(request, found, choices=choices))
     messages.success(request, "Saved.")
     return redirect("agent:request", public_id=public_id)
 
@@ -150,22 +149,18 @@ def update_fields(request, public_id):
 def edit_title(request, public_id):
     """The title, edited in place; a refusal (empty, too long, changed meanwhile) shows in the header."""
     found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
-    title = request.POST.get("title", "")
-    error = None
-    if not title.strip():
-        error = "The title cannot be empty."
-    elif len(title) > TITLE_MAX:
-        error = f"At most {TITLE_MAX} characters."
-    else:
+    form = TitleForm(request.POST)
+    if form.is_valid():
         try:
             _check_fresh(request, found)
-            services.request_update(actor=request.user, request=found, changes={"title": title})
+            services.request_update(actor=request.user, request=found, changes=form.cleaned_data)
         except DomainError as problem:
-            error = problem.message
+            form_errors_from(form, problem)
+    error = " ".join(form.errors.get("title", []) + form.non_field_errors())
     found = selectors.request_get(user=request.user, public_id=public_id, detail=True)
     context = _page_context(request, found)
     if error:
-        context.update(edit_title=True, title_error=error, title_value=title)
+        context.update(edit_title=True, title_error=error, title_value=request.POST.get("title", ""))
     if request.htmx:
         template = "agent/request.html#header" if error else "agent/request.html#after-update-title"
         return render(request, template, context, status=422 if error else 200)
