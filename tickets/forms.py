@@ -7,6 +7,7 @@ from accounts.models import Role, User
 from helpdesk.errors import DomainError
 
 from .api.serializers import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX
+from .macros import split_tags
 from .models import Macro, Priority, Status
 from .services import MACRO_FIELDS
 
@@ -90,7 +91,7 @@ class RequestFieldsForm(forms.Form):
     def changes(self) -> dict:
         """What the service is asked to change: only fields that differ from the request as loaded."""
         data = dict(self.cleaned_data)
-        data["tags"] = [t for t in data["tags"].replace(",", " ").split() if t]
+        data["tags"] = split_tags(data["tags"])
         for key in ("assigned_group", "assigned_to", "category"):
             data[key] = data[key] or None
         initial = self.initial
@@ -98,7 +99,7 @@ class RequestFieldsForm(forms.Form):
         for key, value in data.items():
             before = initial.get(key)
             if key == "tags":
-                before = [t for t in (before or "").replace(",", " ").split() if t]
+                before = split_tags(before or "")
                 if sorted(value) != sorted(before):
                     changed[key] = value
             elif (value or None) != (before or None):
@@ -138,15 +139,11 @@ class BulkForm(forms.Form):
                 changes[key] = data[key]
         return changes
 
-    @staticmethod
-    def _tags(text: str) -> list[str]:
-        return [t for t in text.replace(",", " ").split() if t]
-
     def add(self) -> list[str]:
-        return self._tags(self.cleaned_data["add_tags"])
+        return split_tags(self.cleaned_data["add_tags"])
 
     def remove(self) -> list[str]:
-        return self._tags(self.cleaned_data["remove_tags"])
+        return split_tags(self.cleaned_data["remove_tags"])
 
 
 class MacroForm(forms.ModelForm):

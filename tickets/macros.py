@@ -10,6 +10,7 @@ _PLACEHOLDER = re.compile(r"{{\s*(requester\.name|requester\.email|request\.numb
 
 
 def split_tags(text: str) -> list[str]:
+    """Tags as people type them in one box: separated by commas, spaces or both."""
     return [t for t in text.replace(",", " ").split() if t]
 
 
