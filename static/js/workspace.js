@@ -96,6 +96,28 @@
     history.replaceState(history.state, "", link.href);
   });
 
+  // On a phone the queue's filters fold behind a "Filters" button (all shown without a script).
+  var narrow = window.matchMedia("(max-width: 760px)");
+  function foldFilters() {
+    var form = document.getElementById("queue-filters");
+    var button = form && form.querySelector("[data-filters-toggle]");
+    if (!button) return;
+    button.hidden = !narrow.matches;
+    form.classList.toggle("folded", narrow.matches);
+    button.setAttribute("aria-expanded", String(!narrow.matches));
+  }
+  document.addEventListener("DOMContentLoaded", foldFilters);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.elt === document.body) foldFilters();  // a boosted page came in
+  });
+  narrow.addEventListener("change", foldFilters);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-filters-toggle]");
+    if (!button) return;
+    var folded = button.form.classList.toggle("folded");
+    button.setAttribute("aria-expanded", String(!folded));
+  });
+
   // "Select all" ticks every row of the page for a bulk change.
   document.addEventListener("change", function (event) {
     if (!event.target.matches || !event.target.matches("[data-select-all]")) return;

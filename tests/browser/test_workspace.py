@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sla.services import clocks_rebuild, sla_defaults_install
+from tests.browser.conftest import DESKTOP, PHONE
 from tests.factories import GroupFactory, RequesterFactory
 from tickets.models import Priority
 from tickets.services import comment_add, request_create, request_update
@@ -63,6 +64,7 @@ def test_the_queue_filters_in_the_url_and_the_back_button_works(live_server, pag
     page.get_by_label("Search", exact=True).fill("printer")
     expect(page).to_have_url(re.compile(r"q=printer"))
     expect(page.locator("#results")).to_contain_text("No requests")
+    screenshot(page, "queue-empty")
 
     page.go_back()
     expect(page).not_to_have_url(re.compile(r"q=printer"))
@@ -73,6 +75,16 @@ def test_the_queue_filters_in_the_url_and_the_back_button_works(live_server, pag
     page.get_by_role("link", name=re.compile("^Priority")).click()
     expect(page).to_have_url(re.compile(r"sort=priority"))
     expect(page.locator("#queue-table tbody tr").first).to_contain_text("Cannot print")
+
+    # On a phone the filters fold behind a button, so the requests come first.
+    page.set_viewport_size(PHONE)
+    assignee = page.locator("#queue-filters").get_by_label("Assignee")
+    expect(assignee).to_be_hidden()
+    page.get_by_role("button", name="Filters").click()
+    expect(assignee).to_be_visible()
+    page.set_viewport_size(DESKTOP)
+    expect(page.get_by_role("button", name="Filters")).to_be_hidden()
+    expect(assignee).to_be_visible()
 
 
 def test_an_agent_opens_replies_notes_and_changes_fields_without_reloading(
@@ -192,7 +204,7 @@ def test_an_agent_applies_a_macro_attaches_a_file_and_downloads_it(live_server, 
     assert saved.read_text() == "1. open VPN\n2. wait an hour\n"
 
 
-def test_title_status_and_assignee_change_in_place_and_the_shortcuts_work(live_server, page, desk):
+def test_title_status_and_assignee_change_in_place_and_the_shortcuts_work(live_server, page, desk, screenshot):
     log_in(page, live_server)
     page.keyboard.press("?")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
@@ -215,6 +227,7 @@ def test_title_status_and_assignee_change_in_place_and_the_shortcuts_work(live_s
     panel.get_by_label("Assignee").select_option("")
     panel.get_by_role("button", name="Save changes").click()
     expect(panel).to_contain_text("must be assigned to be in_progress")  # the service's rule, by the form
+    screenshot(page, "request-refused-change")
     panel.get_by_label("Status").select_option("open")
     panel.get_by_role("button", name="Save changes").click()
     expect(page.locator("#request-header .status")).to_have_text("Open")
