@@ -24,8 +24,8 @@ def browser_log_in(path="/accounts/login/", email="rita@example.com", password="
 
 def later(monkeypatch, seconds):
     """Moves the rate-limit windows' clock forward."""
-    now = ratelimit.time.time()
-    monkeypatch.setattr(ratelimit.time, "time", lambda: now + seconds)
+    now = ratelimit.clock()
+    monkeypatch.setattr(ratelimit, "clock", lambda: now + seconds)
 
 
 # --- RateLimit-* headers -------------------------------------------------------------------------------
