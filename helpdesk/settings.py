@@ -228,6 +228,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
+# The address requesters reply to; each request gets its own plus-address (helpdesk/mail_threading.py).
+HELPDESK_REPLY_ADDRESS = env_str("HELPDESK_REPLY_ADDRESS", "support@helpdesk.localhost")
+# The right-hand side of the Message-IDs we make; empty: the reply address's domain.
+MAIL_DOMAIN = env_str("MAIL_DOMAIN")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
