@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from tickets import reactions
 from tickets.models import EventKind, Request, RequestEvent
 
 from . import engine
@@ -81,7 +82,7 @@ def _recompute_locked(requests: list[Request], *, now: datetime, config: SlaConf
             moved_requests.append(request)
     SlaClock.objects.filter(request_id__in=ids).delete()
     _execute_many(CLOCK_INSERT, clocks)
-    RequestEvent.objects.bulk_create(moves)
+    reactions.events_recorded(RequestEvent.objects.bulk_create(moves))
     _execute_many(SLA_COLUMNS_UPDATE, [(r.sla_tier, r.sla_status, db_time(r.sla_due_at), r.pk) for r in moved_requests])
 
 

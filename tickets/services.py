@@ -19,7 +19,7 @@ from accounts.services import requester_get_or_create
 from helpdesk.errors import Conflict, DomainError, NotFound, PermissionDenied, TooLarge, ValidationFailed
 from sla.triggers import recompute_after_commit
 
-from . import macros, workflow
+from . import macros, reactions, workflow
 from .models import (
     Attachment,
     Category,
@@ -42,7 +42,7 @@ TAG_PATTERN = re.compile(r"^[\w][\w.\-]*$")
 
 
 def _event(request: Request, actor: User | None, kind: str, field: str = "", old="", new="", **extra) -> RequestEvent:
-    return RequestEvent.objects.create(
+    event = RequestEvent.objects.create(
         request=request,
         actor=actor,
         kind=kind,
@@ -51,6 +51,8 @@ def _event(request: Request, actor: User | None, kind: str, field: str = "", old
         new_value="" if new is None else str(new),
         **extra,
     )
+    reactions.events_recorded([event])
+    return event
 
 
 def _category(name: str | None) -> Category | None:
