@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from helpdesk.admin_tools import ServiceSaveMixin, changed, plural
 
-from .models import ApiToken, Group, Role, User
+from .models import ApiToken, Group, Role, SignupRequest, User
 from .services import (
     group_create,
     group_update,
@@ -226,3 +226,20 @@ class ApiTokenAdmin(ServiceSaveMixin, admin.ModelAdmin):
         for token in tokens:
             token_revoke(token=token)
         self.message_user(request, f"Revoked {plural(len(tokens), 'token')}.", messages.SUCCESS)
+
+
+@admin.register(SignupRequest)
+class SignupRequestAdmin(admin.ModelAdmin):
+    """Sign-ups whose email is not confirmed yet: visible so an admin can answer "I got no mail", and
+    deletable; they become accounts only through the link."""
+
+    list_display = ["email", "name", "created_at"]
+    search_fields = ["email", "name"]
+    readonly_fields = ["email", "name", "created_at"]
+    exclude = ["password_hash", "token_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

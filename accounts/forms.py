@@ -44,6 +44,13 @@ class GuardedPasswordResetForm(PasswordResetForm):
 
     request = None
 
+    def get_users(self, email):
+        """Every active account with this email, also one made by an agent or by email intake that
+        never had a password: resetting is how such a requester sets one (reading the mail proves it)."""
+        from .models import User
+
+        return User.objects.filter(email__iexact=email.strip(), is_active=True)
+
     def clean_email(self):
         email = self.cleaned_data["email"]
         try:
@@ -51,3 +58,9 @@ class GuardedPasswordResetForm(PasswordResetForm):
         except RateLimited as exc:
             raise forms.ValidationError(exc.message, code="throttled") from None
         return email
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(label="Your name", max_length=150)
+    email = forms.EmailField(label="Email", max_length=254)
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput, max_length=128)

@@ -68,3 +68,15 @@ def password_reset_check(*, ip: str, email: str) -> None:
         usage = ratelimit.hit(key, rate)
         if not usage.allowed:
             _refuse(usage, "password reset requests")
+
+
+def signup_check(*, ip: str, email: str) -> None:
+    """Sign-ups per address and per email (SIGNUP_RATE_LIMIT each): the same limits for a known
+    address as for a new one, so the limit says nothing about who has an account."""
+    rate = ratelimit.Rate.parse(settings.SIGNUP_RATE_LIMIT)
+    if rate is None:
+        return
+    for key in (f"signup:addr:{ip}", f"signup:account:{ratelimit.account_key(email)}"):
+        usage = ratelimit.hit(key, rate)
+        if not usage.allowed:
+            _refuse(usage, "sign-up attempts")

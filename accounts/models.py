@@ -210,3 +210,22 @@ class ApiToken(models.Model):
         """Returns (plain value, hash, hint)."""
         raw = cls.PREFIX + secrets.token_urlsafe(32)
         return raw, hash_token(raw), raw[:10]
+
+
+class SignupRequest(models.Model):
+    """A self sign-up waiting for its email to be confirmed. No user exists until then, so nobody can
+    claim an address they cannot read; the password is kept only as Django's hash."""
+
+    email = models.EmailField(db_index=True)
+    name = models.CharField(max_length=150)
+    password_hash = models.CharField(max_length=128, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "sign-up waiting for confirmation"
+        verbose_name_plural = "sign-ups waiting for confirmation"
+
+    def __str__(self):
+        return self.email

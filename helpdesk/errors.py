@@ -54,3 +54,10 @@ class Conflict(DomainError):
 
     code = "conflict"
     status = 409
+
+
+class Unavailable(DomainError):
+    """Something the change needs (a mail server, say) is not answering; trying later may work."""
+
+    code = "unavailable"
+    status = 503

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "accounts",
     "tickets",
     "sla",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,10 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
 
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+# A requester may reopen a resolved request (a reply or the portal's button) for this many days.
+REOPEN_DAYS = env_int("REOPEN_DAYS", 14)
+# How often an open portal request page asks whether anything new arrived.
+PORTAL_POLL_SECONDS = env_int("PORTAL_POLL_SECONDS", 15)
 FILE_UPLOAD_PERMISSIONS = 0o640
 # Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are spooled here, not to the system /tmp, so the
 # hourly clean_upload_leftovers task can remove what an interrupted request or a killed worker left.
@@ -176,6 +181,12 @@ API_RATE_LIMIT = env_str("API_RATE_LIMIT", "1200/min")  # per user; per address 
 LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", env_str("API_LOGIN_RATE_LIMIT", "20/min"))  # per address
 LOGIN_FAILURE_LIMIT = env_str("LOGIN_FAILURE_LIMIT", "10/15min")  # wrong passwords per account
 PASSWORD_RESET_RATE_LIMIT = env_str("PASSWORD_RESET_RATE_LIMIT", "5/hour")  # per address and per email
+# Self sign-up on the portal: "open", "domains" (only SIGNUP_DOMAINS, comma-separated) or "closed"
+# (admins create requesters). Sign-ups are confirmed by email within SIGNUP_CONFIRM_HOURS.
+SIGNUP_MODE = env_str("SIGNUP_MODE", "open")
+SIGNUP_DOMAINS = [d.lower().lstrip("@") for d in env_list("SIGNUP_DOMAINS", "")]
+SIGNUP_CONFIRM_HOURS = env_int("SIGNUP_CONFIRM_HOURS", 48)
+SIGNUP_RATE_LIMIT = env_str("SIGNUP_RATE_LIMIT", "5/hour")  # per address and per email
 RATELIMIT_CACHE = "default"
 # How many proxies we trust in front of us: the client address is that many hops from the right of
 # X-Forwarded-For. 0 (the default): REMOTE_ADDR, and X-Forwarded-For is ignored.

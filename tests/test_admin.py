@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken, Group, Role, User, hash_token
+from accounts.models import ApiToken, Group, Role, SignupRequest, User, hash_token
 from accounts.services import token_issue
 from sla.models import BusinessCalendar, PendingRebuild, SlaTier
 from sla.services import clocks_rebuild, sla_defaults_install
@@ -105,6 +105,7 @@ def one_of_everything(live_request, agent, requester, admin_user):
     PendingRebuild.objects.create()
     SavedView.objects.create(name="Mine", query="assignee=me", owner=agent)
     Macro.objects.create(name="Thanks", body="Thanks, {{ requester.name }}!", owner=agent)
+    SignupRequest.objects.create(email="new@example.com", name="New", password_hash="x", token_hash="y")
     return comment
 
 

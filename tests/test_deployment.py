@@ -181,10 +181,10 @@ def test_the_log_in_page_has_a_strict_policy_and_no_inline_script(db):
     assert page.sources  # htmx, as a file
 
 
-def test_the_home_page_has_a_strict_policy(requester):
+def test_the_portal_has_a_strict_policy(requester):
     client = Client()
     client.force_login(requester)
-    assert_strict_page(client, reverse("home"))
+    assert_strict_page(client, reverse("portal:requests"))
 
 
 def test_the_admin_log_in_page_has_a_strict_policy(db):

@@ -54,6 +54,6 @@ def test_user_text_is_escaped_on_pages(db, client):
 
     user = RequesterFactory(name="<script>alert(1)</script>")
     client.force_login(user)
-    page = client.get("/").content.decode()
+    page = client.get("/", follow=True).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page

@@ -132,6 +132,12 @@ def _apply_status(request: Request, status: str, now) -> None:
     request.status = status
 
 
+def _ensure_reopen_window(role: str, request: Request, now, *, field: str) -> None:
+    workflow.ensure_reopen_window(
+        role, request.status, request.resolved_at, now, days=settings.REOPEN_DAYS, field=field
+    )
+
+
 def _ensure_visible(actor: User, request: Request) -> None:
     if not may_see_request(actor, request):
         raise NotFound("No request with this id.")
@@ -208,9 +214,11 @@ def request_update(*, actor: User, request: Request, changes: dict) -> Request:
     _ensure_visible(actor, request)
     role = workflow.role_of(actor)
     workflow.ensure_fields(role, changes)
+    now = timezone.now()
     if "status" in changes:
         workflow.ensure_move(role, request.status, changes["status"])
-    now = timezone.now()
+        if changes["status"] not in workflow.DONE:
+            _ensure_reopen_window(role, request, now, field="status")
     old = {f: getattr(request, f) for f in ("title", "description", "status", "priority", "resolution")}
     old_category = request.category
     old_assignee, old_group = request.assigned_to, request.assigned_group
@@ -330,6 +338,8 @@ def comment_add(*, actor: User, request: Request, content: str, is_internal: boo
     if not content.strip():
         raise ValidationFailed.for_field("content", "a comment cannot be empty")
     now = timezone.now()
+    if actor.pk == request.requester_id:  # answering a resolved request reopens it
+        _ensure_reopen_window(workflow.role_of(actor), request, now, field="content")
     comment = Comment.objects.create(
         request=request, author=actor, content=content, is_internal=is_internal, created_at=now
     )

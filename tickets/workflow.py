@@ -9,6 +9,8 @@ internal notes (the record of what happened), and only an admin may change a clo
 correction, recorded as an event like any change).
 """
 
+from datetime import timedelta
+
 from accounts.models import User
 from helpdesk.errors import PermissionDenied, ValidationFailed
 
@@ -38,7 +40,8 @@ MOVES: dict[str, frozenset[tuple[str, str]]] = {
 # Fields each role may change (status moves are checked against MOVES as well).
 REQUESTER_FIELDS = frozenset({"title", "description", "status"})
 
-CLOSED_MESSAGE = "this request is closed; open a new request instead"
+NEW_REQUEST_HINT = "open a new request instead"
+CLOSED_MESSAGE = f"this request is closed; {NEW_REQUEST_HINT}"
 
 
 def role_of(user: User) -> str:
@@ -90,6 +93,17 @@ def ensure_may_post(role: str, status: str, *, is_internal: bool, field: str) ->
     if status == Status.CLOSED and not is_internal:
         message = CLOSED_MESSAGE if role == REQUESTER else f"{CLOSED_MESSAGE} (internal notes are still possible)"
         raise ValidationFailed.for_field(field, message)
+
+
+def ensure_reopen_window(role: str, status: str, resolved_at, now, *, days: int, field: str) -> None:
+    """A requester reopens a resolved request (with the button or by answering) only within `days` of
+    its resolution; after that it is settled and a new request is the way to go on."""
+    if role != REQUESTER or status != Status.RESOLVED or resolved_at is None:
+        return
+    if now - resolved_at > timedelta(days=days):
+        raise ValidationFailed.for_field(
+            field, f"this request was solved more than {days} days ago; {NEW_REQUEST_HINT}"
+        )
 
 
 def reopened_status(has_assignee: bool) -> str:

@@ -30,7 +30,7 @@ def test_a_forgotten_password_is_reset_by_email(live_server, page, requester, sc
     page.get_by_label("Email").fill("rita@example.com")
     page.get_by_label("Password").fill("a brand new secret 42")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Welcome, Rita Requester")).to_be_visible()
+    expect(page.get_by_role("heading", name="My requests")).to_be_visible()
 
 
 def test_an_unknown_email_gets_the_same_page_and_no_mail(live_server, page, db):
