@@ -74,7 +74,8 @@ def _status_code(error: DomainError | None) -> int:
 
 
 def _upload_limits() -> dict:
-    return {"max_bytes": settings.ATTACHMENT_MAX_BYTES, "max_files": MAX_FILES}
+    limit_mb = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
+    return {"max_bytes": settings.ATTACHMENT_MAX_BYTES, "max_files": MAX_FILES, "max_label": f"{limit_mb:g} MB"}
 
 
 # --- my requests -------------------------------------------------------------------------------
