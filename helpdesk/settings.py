@@ -157,6 +157,8 @@ MEDIA_URL = "/media/"
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 # A requester may reopen a resolved request (a reply or the portal's button) for this many days.
 REOPEN_DAYS = env_int("REOPEN_DAYS", 14)
+# Resolved requests past that window are closed by an hourly beat task (false: they stay resolved).
+AUTO_CLOSE_RESOLVED = env_bool("AUTO_CLOSE_RESOLVED", True)
 # How often an open portal request page asks whether anything new arrived.
 PORTAL_POLL_SECONDS = env_int("PORTAL_POLL_SECONDS", 15)
 FILE_UPLOAD_PERMISSIONS = 0o640
@@ -216,6 +218,7 @@ SLA_SWEEP_SECONDS = float(env_str("SLA_SWEEP_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.tasks.sweep_due_clocks", "schedule": SLA_SWEEP_SECONDS},
     "upload-leftovers": {"task": "tickets.tasks.clean_upload_leftovers", "schedule": 3600},
+    "close-settled": {"task": "tickets.tasks.close_settled_requests", "schedule": 3600},
 }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -297,6 +297,28 @@ def request_update(*, actor: User, request: Request, changes: dict) -> Request:
             _event(request, actor, EventKind.CHANGED, field, before, after)
         recompute_after_commit(request.pk)
     return request
+
+
+def requests_close_settled(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Closes resolved requests whose reopen window (REOPEN_DAYS) has passed, as Zendesk closes solved
+    tickets: closed is final, and the requester's next question is a new request. Each is its own
+    status change by nobody (the system), with its event. Returns how many it closed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.REOPEN_DAYS)
+    settled = Request.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff)
+    closed = 0
+    for pk in list(settled.values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            request = settled.select_for_update().filter(pk=pk).first()  # still resolved and settled?
+            if request is None:
+                continue
+            _event(request, None, EventKind.CHANGED, "status", request.status, Status.CLOSED)
+            _apply_status(request, Status.CLOSED, now)
+            request.updated_at = request.public_updated_at = now
+            request.save(update_fields=["status", "closed_at", "resolved_at", "updated_at", "public_updated_at"])
+            recompute_after_commit(request.pk)
+        closed += 1
+    return closed
 
 
 @transaction.atomic

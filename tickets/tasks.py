@@ -52,3 +52,13 @@ def upload_leftovers_clean(
 @shared_task(ignore_result=True)
 def clean_upload_leftovers() -> int:
     return upload_leftovers_clean()
+
+
+@shared_task
+def close_settled_requests() -> int:
+    """Hourly: resolved requests past their reopen window become closed (tickets.services)."""
+    if not settings.AUTO_CLOSE_RESOLVED:
+        return 0
+    from .services import requests_close_settled
+
+    return requests_close_settled()
