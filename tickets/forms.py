@@ -17,10 +17,13 @@ def _choices(items, *, empty: str, value=lambda x: x.public_id, label=str):
 
 
 def form_errors_from(form: forms.Form, error: DomainError) -> None:
-    """Puts a service's refusal next to the field it names (or at the top of the form)."""
+    """Puts a service's refusal next to the field it names (or at the top of the form). A refusal
+    naming one field gets its whole sentence there, not the API's short per-field note ("not allowed")."""
     placed = False
     for field, messages in error.fields.items():
         name = field if field in form.fields else None
+        if len(error.fields) == 1:
+            messages = [error.message]
         for message in messages:
             form.add_error(name, message if name else error.message)
             placed = True

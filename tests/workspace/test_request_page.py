@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import AgentFactory, upload
+from tickets.forms import RequestFieldsForm
 from tickets.models import Comment, EventKind, Priority, RequestEvent, Status
 from tickets.services import attachment_add, comment_add, request_create
 
@@ -239,3 +240,12 @@ def test_the_history_is_a_tab_that_also_works_without_a_script(agent_client, tic
     history = agent_client.get(url(ticket) + "?tab=history").content.decode()
     assert 'id="tab-conversation" class="tab-panel" hidden' in history
     assert "opened the request" in history
+
+
+def test_a_refused_status_move_says_why_by_the_field_not_just_not_allowed(agent_client, ticket):
+    ticket.status = Status.CLOSED
+    ticket.save()
+    data = {**RequestFieldsForm.initial_for(ticket), "status": Status.OPEN, "tags": ""}
+    refused = agent_client.post(url(ticket, "fields"), data, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 422
+    assert "only an admin can reopen it" in refused.content.decode()
