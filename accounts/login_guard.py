@@ -58,25 +58,25 @@ def login_succeeded(*, email: str) -> None:
         ratelimit.clear(*counter)
 
 
+def _per_address_and_email(what: str, rate_setting: str, *, ip: str, email: str, refusal: str) -> None:
+    rate = ratelimit.Rate.parse(rate_setting)
+    if rate is None:
+        return
+    for key in (f"{what}:addr:{ip}", f"{what}:account:{ratelimit.account_key(email)}"):
+        usage = ratelimit.hit(key, rate)
+        if not usage.allowed:
+            _refuse(usage, refusal)
+
+
 def password_reset_check(*, ip: str, email: str) -> None:
     """Reset mails per address and per email (PASSWORD_RESET_RATE_LIMIT each): no mail-bombing an
     inbox, no probing many addresses from one machine."""
-    rate = ratelimit.Rate.parse(settings.PASSWORD_RESET_RATE_LIMIT)
-    if rate is None:
-        return
-    for key in (f"reset:addr:{ip}", f"reset:account:{ratelimit.account_key(email)}"):
-        usage = ratelimit.hit(key, rate)
-        if not usage.allowed:
-            _refuse(usage, "password reset requests")
+    _per_address_and_email(
+        "reset", settings.PASSWORD_RESET_RATE_LIMIT, ip=ip, email=email, refusal="password reset requests"
+    )
 
 
 def signup_check(*, ip: str, email: str) -> None:
     """Sign-ups per address and per email (SIGNUP_RATE_LIMIT each): the same limits for a known
     address as for a new one, so the limit says nothing about who has an account."""
-    rate = ratelimit.Rate.parse(settings.SIGNUP_RATE_LIMIT)
-    if rate is None:
-        return
-    for key in (f"signup:addr:{ip}", f"signup:account:{ratelimit.account_key(email)}"):
-        usage = ratelimit.hit(key, rate)
-        if not usage.allowed:
-            _refuse(usage, "sign-up attempts")
+    _per_address_and_email("signup", settings.SIGNUP_RATE_LIMIT, ip=ip, email=email, refusal="sign-up attempts")

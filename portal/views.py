@@ -11,10 +11,9 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as Forbidden
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,10 +21,11 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from helpdesk.errors import DomainError, NotFound, PermissionDenied, TooLarge
+from helpdesk.errors import DomainError, TooLarge
 from tickets import services, workflow
 from tickets.forms import form_errors_from
 from tickets.models import Category, Priority, Source, Status
+from tickets.views.access import refusals_as_http
 
 from . import selectors
 from .forms import NewRequestForm, ReplyForm
@@ -37,18 +37,14 @@ MULTIPART_SLACK = 64 * 1024  # the form's fields and multipart framing around th
 
 def requester_required(view):
     """Requesters only (staff work in the agent workspace); the services' refusals become 404/403."""
+    view = refusals_as_http(view)
 
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
         if request.user.is_agent:
             return redirect("agent:queue")
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from None
-        except PermissionDenied as error:
-            raise Forbidden(error.message) from None
+        return view(request, *args, **kwargs)
 
     return wrapper
 
@@ -156,7 +152,7 @@ def _page_context(request, found, *, reply_form=None) -> dict:
     reopen_until = _reopen_until(found)
     return {
         "r": found,
-        "files": files,
+        "files_by_comment": files,
         "reply_form": reply_form or ReplyForm(),
         "can_resolve": found.status in workflow.WORKING,
         "reopen_until": reopen_until,

@@ -10,19 +10,30 @@ from django.shortcuts import redirect
 from helpdesk.errors import NotFound, PermissionDenied
 
 
-def agent_required(view):
-    """Also turns the services' NotFound and PermissionDenied into the HTML 404 and 403."""
+def refusals_as_http(view):
+    """Turns the services' NotFound and PermissionDenied into the HTML 404 and 403."""
 
     @wraps(view)
-    @login_required
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_agent:
-            return redirect("home")  # never agent data: their own pages instead
         try:
             return view(request, *args, **kwargs)
         except NotFound as error:
             raise Http404(error.message) from None
         except PermissionDenied as error:
             raise Forbidden(error.message) from None
+
+    return wrapper
+
+
+def agent_required(view):
+    """Agents and admins; requesters are sent to their own pages, never shown agent data."""
+    view = refusals_as_http(view)
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_agent:
+            return redirect("home")
+        return view(request, *args, **kwargs)
 
     return wrapper
