@@ -26,6 +26,8 @@ from tests.factories import (
     RequestFactory,
     upload,
 )
+from surveys.models import Survey
+from surveys.services import survey_save
 from tickets.models import (
     Attachment,
     Comment,
@@ -38,7 +40,7 @@ from tickets.models import (
     Status,
     Tag,
 )
-from tickets.services import attachment_add, comment_add, request_create, request_delete
+from tickets.services import attachment_add, comment_add, request_create, request_delete, request_update
 
 
 def url(model, view: str, *args) -> str:
@@ -105,6 +107,8 @@ def one_of_everything(live_request, agent, requester, admin_user):
     PendingRebuild.objects.create()
     SavedView.objects.create(name="Mine", query="assignee=me", owner=agent)
     Macro.objects.create(name="Thanks", body="Thanks, {{ requester.name }}!", owner=agent)
+    survey_save(actor=admin_user, survey=Survey(name="After solving", cs_scale=5, is_active=True))
+    request_update(actor=agent, request=live_request, changes={"status": "resolved"})  # sends the survey
     return comment
 
 
