@@ -18,6 +18,8 @@ from accounts.models import ApiToken, Group, Role, User, hash_token
 from accounts.services import token_issue
 from sla.models import BusinessCalendar, PendingRebuild, SlaTier
 from sla.services import clocks_rebuild, sla_defaults_install
+from surveys.models import Survey
+from surveys.services import survey_save
 from tests.factories import (
     AgentFactory,
     CategoryFactory,
@@ -26,8 +28,6 @@ from tests.factories import (
     RequestFactory,
     upload,
 )
-from surveys.models import Survey
-from surveys.services import survey_save
 from tickets.models import (
     Attachment,
     Comment,
