@@ -215,3 +215,21 @@ def test_only_the_requester_answers(invitation, agent, other_requester, requeste
         with pytest.raises(PermissionDenied):
             answer_submit(invitation=invitation, rating=3, actor=someone)
     assert answer_submit(invitation=invitation, rating=3, actor=requester).answered
+
+
+def test_the_demo_has_the_default_survey_and_answers_for_the_report(admin_user):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from surveys.report import satisfaction_report
+
+    call_command("demo_data", stdout=StringIO())
+    survey = Survey.objects.get(is_active=True)
+    assert (survey.survey_type, survey.cs_scale, survey.trigger) == (SurveyType.CSAT, 5, Trigger.RESOLVED)
+    solved = survey.invitations.count()
+    assert solved == 19  # every resolved or closed demo request was sent the survey
+    report = satisfaction_report(user=User.objects.get(email="admin@example.com"), since=None)
+    assert report["totals"].csat_total >= 10 and report["agents"] and report["months"]
+    assert all(i.rated_at >= i.sent_at for i in survey.invitations.exclude(rated_at=None))
