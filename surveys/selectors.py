@@ -1,6 +1,7 @@
 """Every read of surveys and invitations: the request page's invitation, the lists' survey, the
 ratings list with its filters, and the rating badges of the queue."""
 
+from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from accounts.models import User
@@ -86,10 +87,12 @@ def survey_get(*, user: User, public_id: str) -> Survey:
 
 def answered_invitations(user: User) -> QuerySet[SurveyInvitation]:
     """Answered invitations of live requests the user may see (admins: all)."""
-    qs = SurveyInvitation.objects.filter(ANSWERED, request__deleted_at__isnull=True)
-    if not user.is_admin:
-        qs = qs.filter(request__in=visible_requests(user).values("pk"))
-    return qs
+    qs = SurveyInvitation.objects.filter(ANSWERED)
+    if user.is_admin or (user.is_agent and settings.AGENT_REACH == "all"):
+        # Leaving out the few deleted requests (a partial index) beats joining every live one: the
+        # exact count the /v1 pagination gives took 7 ms instead of 76 on 26,000 ratings (PostgreSQL).
+        return qs.exclude(request__in=Request.all_objects.filter(deleted_at__isnull=False).values("pk"))
+    return qs.filter(request__in=visible_requests(user).values("pk"))
 
 
 def rating_list(*, user: User, filters: dict | None = None) -> QuerySet[SurveyInvitation]:
