@@ -63,6 +63,9 @@ def test_answering_from_the_email_link_takes_one_press_then_a_comment(
 
 def test_a_changed_mind_replaces_the_answer_and_a_bad_link_shows_nothing(live_server, page, solved, axe_violations):
     page.goto(f"{live_server.url}/{path(link_for(solved))}")
+    page.get_by_role("button", name="Send my answer").click()  # nothing chosen yet
+    expect(page.locator("#survey-rating-error")).to_contain_text("choose a rating")
+    assert axe_violations(page) == []
     page.get_by_label("Very dissatisfied").check()
     page.get_by_role("button", name="Send my answer").click()
     expect(page.locator("#survey-thanks")).to_be_visible()
@@ -135,3 +138,26 @@ def test_admins_read_the_report_and_agents_see_the_rating(live_server, page, adm
     page.goto(f"{live_server.url}/agent/")
     expect(page.locator(".survey-badge").first).to_be_visible()
     assert axe_violations(page) == []
+
+
+@pytest.mark.urls("tests.browser.survey_portal_urls")
+def test_the_requester_answers_on_their_request_page_without_a_reload(
+    live_server, page, solved, requester, screenshot, axe_violations
+):
+    log_in(page, live_server, requester.email)
+    page.goto(f"{live_server.url}/test-portal/requests/{solved.request.public_id}")
+    expect(page.get_by_role("heading", name="How did we do?")).to_be_visible()
+    page.evaluate("window.notReloaded = true")
+    page.get_by_role("button", name="Send my answer").click()  # nothing chosen: the error, in place
+    expect(page.locator("#survey-rating-error")).to_contain_text("choose a rating")
+    assert axe_violations(page) == []
+    page.get_by_label("Satisfied", exact=True).check()
+    page.get_by_label("Add any comments about the support you received").fill("Thanks, Alice")
+    page.get_by_role("button", name="Send my answer").click()
+    expect(page.locator("#survey-answer")).to_contain_text("Thank you! Your answer was recorded.")
+    assert page.evaluate("window.notReloaded") is True  # swapped by htmx, not a new page
+    answered = SurveyInvitation.objects.get(pk=solved.pk)
+    assert (answered.rating, answered.comment) == (2, "Thanks, Alice")
+    expect(page.get_by_role("heading", name="Your feedback")).to_be_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "survey-request-page")
