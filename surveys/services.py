@@ -12,6 +12,7 @@ from helpdesk.broker import send_after_commit
 from helpdesk.errors import PermissionDenied, ValidationFailed
 from tickets.models import EventKind, Request
 
+from .emails import send_invitation
 from .models import (
     COMMENT_MAX,
     CSAT_SCALES,
@@ -20,6 +21,7 @@ from .models import (
     SurveyInvitation,
     SurveyType,
 )
+from .tasks import send_invitation_email
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +122,6 @@ def invitation_record(*, survey: Survey, request: Request, email: bool = True, n
     except IntegrityError:
         return None
     if email:
-        from .tasks import send_invitation_email  # the task module imports the emails, which import us
-
         send_after_commit(send_invitation_email, invitation.pk, fallback=lambda: _email_now(invitation.pk))
     return invitation
 
@@ -132,8 +132,6 @@ _WHOLE = re.compile(r"-?[0-9]{1,2}")
 def _email_now(invitation_id: int) -> None:
     """Without a broker the email goes from this process; a mail server failure is logged, and the
     invitation stays unemailed (emailed_at empty) for an admin to see."""
-    from .emails import send_invitation
-
     try:
         send_invitation(invitation_id)
     except Exception:
