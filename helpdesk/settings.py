@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "tickets",
     "sla",
     "portal",
+    "surveys",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
 HELPDESK_REPLY_ADDRESS = env_str("HELPDESK_REPLY_ADDRESS", "support@helpdesk.localhost")
 # The right-hand side of the Message-IDs we make; empty: the reply address's domain.
 MAIL_DOMAIN = env_str("MAIL_DOMAIN")
+# Where people reach this site, for links in emails sent outside a web request (survey invitations).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Days a survey invitation's signed link works (from the email); after that it says it has expired.
+SURVEY_LINK_DAYS = env_int("SURVEY_LINK_DAYS", 14)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

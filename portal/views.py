@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from helpdesk.errors import DomainError, TooLarge
+from surveys.selectors import invitation_for_request
 from tickets import services, workflow
 from tickets.forms import form_errors_from
 from tickets.models import Category, Priority, Source, Status
@@ -167,7 +168,9 @@ def _page_context(request, found, *, reply_form=None) -> dict:
 @require_GET
 def request_page(request, public_id):
     found = selectors.my_request(user=request.user, public_id=public_id)
-    return render(request, "portal/request.html", _page_context(request, found))
+    # Not in _page_context: the poll re-renders only the conversation, never a half-typed survey comment.
+    survey = invitation_for_request(request=found)
+    return render(request, "portal/request.html", {**_page_context(request, found), "survey_invitation": survey})
 
 
 @requester_required

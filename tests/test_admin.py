@@ -18,6 +18,8 @@ from accounts.models import ApiToken, Group, Role, SignupRequest, User, hash_tok
 from accounts.services import token_issue
 from sla.models import BusinessCalendar, PendingRebuild, SlaTier
 from sla.services import clocks_rebuild, sla_defaults_install
+from surveys.models import Survey
+from surveys.services import survey_save
 from tests.factories import (
     AgentFactory,
     CategoryFactory,
@@ -38,7 +40,7 @@ from tickets.models import (
     Status,
     Tag,
 )
-from tickets.services import attachment_add, comment_add, request_create, request_delete
+from tickets.services import attachment_add, comment_add, request_create, request_delete, request_update
 
 
 def url(model, view: str, *args) -> str:
@@ -106,6 +108,8 @@ def one_of_everything(live_request, agent, requester, admin_user):
     SavedView.objects.create(name="Mine", query="assignee=me", owner=agent)
     Macro.objects.create(name="Thanks", body="Thanks, {{ requester.name }}!", owner=agent)
     SignupRequest.objects.create(email="new@example.com", name="New", password_hash="x", token_hash="y")
+    survey_save(actor=admin_user, survey=Survey(name="After solving", cs_scale=5, is_active=True))
+    request_update(actor=agent, request=live_request, changes={"status": "resolved"})  # sends the survey
     return comment
 
 

@@ -95,6 +95,8 @@ ENDPOINTS = [
     ("get", "/v1/groups/{group}", None, (401, 403, 403, 200, 200, 200)),
     ("patch", "/v1/groups/{group}", lambda w: _json({"description": "Changed"}), (401, 403, 403, 403, 200, 403)),
     ("delete", "/v1/auth/token", None, (401, 200, 200, 200, 200, 200)),
+    ("get", "/v1/surveys", None, (401, 403, 403, 200, 200, 200)),
+    ("get", "/v1/surveys/ratings", None, (401, 403, 403, 200, 200, 200)),
 ]
 
 

@@ -31,6 +31,9 @@ def test_schema_is_served_and_describes_every_seed_path(db):
         "/v1/users/{user_id}": {"get", "patch"},
         "/v1/groups": {"get", "post"},
         "/v1/groups/{group_id}": {"get", "patch"},
+        "/v1/surveys": {"get"},
+        "/v1/surveys/{survey_id}": {"get"},
+        "/v1/surveys/ratings": {"get"},
     }.items():
         assert methods <= set(paths[path]), path
 
@@ -92,6 +95,9 @@ EXPECTED_OPERATION_IDS = {
     ("/v1/groups", "post"): "groups_create",
     ("/v1/groups/{group_id}", "get"): "groups_get",
     ("/v1/groups/{group_id}", "patch"): "groups_update",
+    ("/v1/surveys", "get"): "surveys_list",
+    ("/v1/surveys/{survey_id}", "get"): "surveys_get",
+    ("/v1/surveys/ratings", "get"): "surveys_ratings_list",
 }
 
 
@@ -128,6 +134,8 @@ def test_page_and_limit_declare_the_bounds_the_api_enforces(schema, admin_user, 
         "/v1/requests/{request_id}/comments",
         "/v1/users",
         "/v1/groups",
+        "/v1/surveys",
+        "/v1/surveys/ratings",
     }
     for _, op in paged:
         params = {p["name"]: p["schema"] for p in op["parameters"]}

@@ -43,6 +43,7 @@ DETAIL_EXTRA_KEYS = {
     "closedAt",
     "firstResponseMinutes",
     "resolutionMinutes",  # Desk365-style durations, in business minutes
+    "survey",  # Desk365's survey_rating: the latest satisfaction survey sent (surveys app)
 }
 
 

@@ -177,8 +177,8 @@ def test_the_page_runs_a_fixed_number_of_queries(agent_client, ticket, agent, co
         comment = comment_add(actor=agent, request=ticket, content=f"Note {i}", is_internal=bool(i % 2))
         attachment_add(actor=agent, request=ticket, upload=upload(f"f{i}.txt"), comment=comment)
     # session, user, the request, tags, comments, files, SLA configuration and status history, events,
-    # the requester's other requests, and the pickers' agents, groups and categories
-    with django_assert_max_num_queries(15):
+    # the requester's other requests, the pickers' agents, groups and categories, and the survey card
+    with django_assert_max_num_queries(16):
         agent_client.get(url(ticket))
 
 

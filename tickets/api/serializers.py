@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.api.serializers import UserRefSerializer
 from helpdesk.api.fields import BoundedListField, InputSerializer, PublicIdField, StrictCharField, valid_public_id
 from sla.models import ClockStatus
+from surveys.api.serializers import RequestSurveySerializer
 
 from ..models import Priority, Source, Status
 
@@ -88,6 +89,12 @@ class RequestListItemSerializer(_RequestBase):
     requester = UserRefSerializer()
 
 
+class RequestListItemWithSurveySerializer(RequestListItemSerializer):
+    """A list item with ?include=survey (the requests must have `survey_invitation` attached)."""
+
+    survey = RequestSurveySerializer(source="survey_invitation", allow_null=True)
+
+
 class RequestDetailSerializer(_RequestBase):
     tags = serializers.SerializerMethodField()
     assignedTo = UserRefSerializer(source="assigned_to", allow_null=True)
@@ -111,6 +118,11 @@ class RequestDetailSerializer(_RequestBase):
     )
     comments = CommentSerializer(source="visible_comments", many=True)
     attachments = AttachmentSerializer(source="visible_attachments", many=True)
+    survey = RequestSurveySerializer(
+        source="survey_invitation",
+        allow_null=True,
+        help_text="The latest satisfaction survey sent for the request; null when none was sent.",
+    )
 
     def get_tags(self, request) -> list[str]:
         return sorted(t.name for t in request.tags.all())

@@ -12,6 +12,7 @@ from helpdesk.api.schema import PAGE_PARAMETERS, envelope, page_envelope, respon
 from helpdesk.api.views import ApiView, rename
 from helpdesk.errors import ValidationFailed
 from sla.models import ClockStatus
+from surveys import selectors as survey_selectors
 
 from .. import selectors, services
 from ..filters import ORDERINGS, RequestFilter
@@ -25,6 +26,7 @@ from .serializers import (
     RequestCreateInput,
     RequestDetailSerializer,
     RequestListItemSerializer,
+    RequestListItemWithSurveySerializer,
     RequestUpdatedSerializer,
     RequestUpdateInput,
 )
@@ -63,8 +65,22 @@ LIST_PARAMETERS = [
         },
         description="Sort order; default -createdAt (newest first). `sla`: nearest running SLA target first.",
     ),
+    OpenApiParameter(
+        "include",
+        str,
+        enum=["survey"],
+        description="`survey`: each item also carries `survey`, as GET /v1/requests/{id} does.",
+    ),
     *PAGE_PARAMETERS,
 ]
+INCLUDES = {"survey"}
+
+
+def _includes(params) -> set[str]:
+    asked = {name.strip() for name in params.get("include", "").split(",") if name.strip()}
+    if asked - INCLUDES:
+        raise ValidationFailed.for_field("include", f"unknown: {', '.join(sorted(asked - INCLUDES))}; known: survey")
+    return asked
 
 
 class RequestListView(ApiView):
@@ -77,9 +93,13 @@ class RequestListView(ApiView):
         filters = {
             name: request.query_params[name] for name in RequestFilter.base_filters if name in request.query_params
         }
+        includes = _includes(request.query_params)
         queryset = selectors.request_list(user=request.user, filters=filters)
         items, pagination = paginate(queryset, request.query_params)
-        return ok({"requests": RequestListItemSerializer(items, many=True).data, "pagination": pagination})
+        serializer = RequestListItemSerializer
+        if "survey" in includes:  # one more query for the whole page
+            items, serializer = survey_selectors.attach_invitations(items), RequestListItemWithSurveySerializer
+        return ok({"requests": serializer(items, many=True).data, "pagination": pagination})
 
     @extend_schema(
         request=RequestCreateInput,
@@ -102,6 +122,7 @@ class RequestDetailView(ApiView):
     )
     def get(self, request, request_id):
         found = selectors.request_get(user=request.user, public_id=request_id, detail=True)
+        found.survey_invitation = survey_selectors.invitation_for_request(request=found)
         return ok(RequestDetailSerializer(found).data)
 
     @extend_schema(

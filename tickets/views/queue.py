@@ -4,6 +4,7 @@ and a plain GET of the same URL renders the whole page."""
 from django.shortcuts import render
 
 from helpdesk.paging import CappedPaginator
+from surveys.selectors import with_latest_rating
 
 from .. import selectors
 from ..filters import QUEUE_SORT_LABELS
@@ -35,7 +36,7 @@ def queue(request):
     context = {
         "filters": filters,
         "page": page,
-        "rows": list(page.object_list),
+        "rows": list(with_latest_rating(page.object_list)),  # the rows' survey badges, in the same query
         "page_sizes": PAGE_SIZES,
         "size": size,
         "sort": filters.form.cleaned_data.get("sort") if valid else "",

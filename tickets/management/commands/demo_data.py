@@ -24,6 +24,7 @@ from accounts.models import Group, Role, User
 from accounts.services import group_create, user_create
 from helpdesk.errors import DomainError
 from sla.services import clocks_rebuild, sla_defaults_install
+from surveys.demo import demo_surveys
 from tickets import services
 from tickets.management import fake
 from tickets.models import Attachment, Category, Comment, Priority, Request, RequestEvent, Source, Status
@@ -159,6 +160,7 @@ class _DemoLoader:
         for index, status in enumerate(plan):
             request = self._tell_story(index, status)
             made[request.status] += 1
+        demo_surveys(admin=admin, rng=random.Random(7))  # the default survey, and answers for the report
         return made
 
     # --- one request ---------------------------------------------------------------------------
