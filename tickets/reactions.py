@@ -9,6 +9,7 @@ Add a reaction as one line below, so that a reader sees every reaction in one pl
 
 from collections.abc import Sequence
 
+from notifications import outbox
 from tickets.models import RequestEvent
 
 
@@ -16,3 +17,4 @@ def events_recorded(events: Sequence[RequestEvent]) -> None:
     if not events:
         return
     # (each app's reaction is called here, in the order listed)
+    outbox.events_recorded(events)  # email and webhook deliveries, written with the change

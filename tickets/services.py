@@ -41,7 +41,10 @@ TAG_PATTERN = re.compile(r"^[\w][\w.\-]*$")
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _event(request: Request, actor: User | None, kind: str, field: str = "", old="", new="", **extra) -> RequestEvent:
+def _event(
+    request: Request, actor: User | None, kind: str, field: str = "", old="", new="", react=True, **extra
+) -> RequestEvent:
+    """Records one event; react=False leaves handing it to reactions to the caller (one batch per change)."""
     event = RequestEvent.objects.create(
         request=request,
         actor=actor,
@@ -51,7 +54,8 @@ def _event(request: Request, actor: User | None, kind: str, field: str = "", old
         new_value="" if new is None else str(new),
         **extra,
     )
-    reactions.events_recorded([event])
+    if react:
+        reactions.events_recorded([event])
     return event
 
 
@@ -285,8 +289,13 @@ def request_update(*, actor: User, request: Request, changes: dict) -> Request:
         # Every field of a request is shown to its requester, so every change is one they can see.
         request.updated_at = request.public_updated_at = now
         request.save()
-        for field, before, after in recorded:
-            _event(request, actor, EventKind.CHANGED, field, before, after)
+        # One batch for the whole change, so a reaction sees every field it changed together.
+        reactions.events_recorded(
+            [
+                _event(request, actor, EventKind.CHANGED, field, before, after, react=False)
+                for field, before, after in recorded
+            ]
+        )
         recompute_after_commit(request.pk)
     return request
 

@@ -1,0 +1,197 @@
+"""Writing the outbox: tickets.reactions hands each batch of recorded events here, inside the change's
+transaction. The rows are written now (a rolled-back change leaves none) and handed to a worker
+after commit; if the broker is down they simply wait for the sweep.
+
+Cost per write: the enabled rules and active endpoints come from a per-process cache (refreshed
+every NOTIFY_CONFIG_SECONDS, and at once in the process that changed them), so a write that
+notifies pays one query for the people and one INSERT for all its rows; one that notifies nobody
+pays nothing.
+"""
+
+import logging
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from helpdesk.broker import send_after_commit
+from tickets.models import Comment, EventKind, Request, RequestEvent
+
+from . import payloads, rules
+from .models import Channel, Delivery, DeliveryStatus, NotificationRule, Rule, WebhookEndpoint, WebhookEvent
+
+log = logging.getLogger(__name__)
+
+_config: dict = {"at": None}
+
+
+def config_changed(**kwargs) -> None:
+    """Signal receiver (apps.py): a rule or an endpoint changed; read them again on next use."""
+    _config["at"] = None
+
+
+def _current_config() -> tuple[set[str], list[tuple[int, frozenset]]]:
+    now = time.monotonic()
+    if _config["at"] is None or now - _config["at"] > settings.NOTIFY_CONFIG_SECONDS:
+        disabled = set(NotificationRule.objects.filter(enabled=False).values_list("rule", flat=True))
+        endpoints = [
+            (pk, frozenset(events or ()))
+            for pk, events in WebhookEndpoint.objects.filter(active=True).values_list("pk", "events")
+        ]
+        _config.update(at=now, enabled={r for r in Rule.values if r not in disabled}, endpoints=endpoints)
+    return _config["enabled"], _config["endpoints"]
+
+
+def _webhook_types(events, requests) -> list[tuple[str, RequestEvent, dict]]:
+    """(event type, first event, extra data) per webhook message of this batch: one request.updated
+    per request carrying every field it changed, one message for each other event."""
+    found, changes = [], {}
+    for event in events:
+        if event.kind == EventKind.CREATED:
+            found.append((WebhookEvent.REQUEST_CREATED, event, {}))
+        elif event.kind == EventKind.DELETED:
+            found.append((WebhookEvent.REQUEST_DELETED, event, {}))
+        elif event.kind == EventKind.COMMENTED:
+            found.append((WebhookEvent.COMMENT_CREATED, event, {"comment_id": event.new_value}))
+        elif event.kind == EventKind.CHANGED:
+            if event.request_id not in changes:
+                changes[event.request_id] = {}
+                found.append((WebhookEvent.REQUEST_UPDATED, event, {"changes": changes[event.request_id]}))
+            changes[event.request_id][payloads.api_field(event.field)] = {
+                "from": event.old_value or None,
+                "to": event.new_value or None,
+            }
+        elif event.kind == EventKind.SLA and event.new_value in ("at_risk", "breached"):
+            kind = WebhookEvent.SLA_AT_RISK if event.new_value == "at_risk" else WebhookEvent.SLA_BREACHED
+            found.append((kind, event, {"clock": payloads.api_field(event.field)}))
+    return found
+
+
+def _requests_of(events) -> dict[int, Request]:
+    requests, missing = {}, set()
+    for event in events:
+        if RequestEvent.request.is_cached(event):
+            requests[event.request_id] = event.request
+        else:
+            missing.add(event.request_id)
+    if missing - set(requests):
+        requests.update(Request.all_objects.in_bulk(missing - set(requests)))
+    return requests
+
+
+def _load_people(user_ids: set[int], group_ids: set[int], everyone: bool) -> rules.People:
+    """Every user the batch needs, with their preferences and group memberships, in one query."""
+    condition = Q(pk__in=user_ids)
+    if group_ids:
+        condition |= Q(role__in=rules.AGENT_ROLES, agent_groups__in=group_ids)
+    if everyone:
+        condition |= Q(role__in=rules.AGENT_ROLES)
+    rows = (
+        User.objects.filter(condition, is_active=True)
+        .select_related("notification_prefs")
+        .annotate(member_of=F("agent_groups__id"))
+        .order_by("pk")
+    )
+    people = rules.People(by_id={}, members={}, all_agents=[])
+    for user in rows:
+        user = people.by_id.setdefault(user.pk, user)
+        if user.member_of in group_ids and user not in people.members.setdefault(user.member_of, []):
+            people.members[user.member_of].append(user)
+    if everyone:
+        people.all_agents = [u for u in people.by_id.values() if u.role in rules.AGENT_ROLES]
+    return people
+
+
+def deliveries_for(events) -> list[Delivery]:
+    """The outbox rows a batch of recorded events calls for (unsaved)."""
+    enabled, endpoints = _current_config()
+    requests = _requests_of(events)
+    intents = [i for i in rules.intents(events, requests) if i.rule in enabled]
+    hooks = _webhook_types(events, requests) if endpoints else []
+    hooks = [(kind, event, extra, [pk for pk, wanted in endpoints if kind in wanted]) for kind, event, extra in hooks]
+    hooks = [hook for hook in hooks if hook[3]]
+    if not intents and not hooks:
+        return []
+
+    user_ids, group_ids, everyone = set(), set(), False
+    for intent in intents:
+        ids, groups, all_agents = rules.audience_ids(intent, requests[intent.event.request_id])
+        user_ids |= ids
+        group_ids |= groups
+        everyone |= all_agents
+    for _, event, _, _ in hooks:  # the webhook body names the requester and the assignee
+        request = requests[event.request_id]
+        user_ids |= {request.requester_id, request.assigned_to_id} - {None}
+    people = _load_people(user_ids, group_ids, everyone)
+
+    now = timezone.now()
+    first_try = now + timedelta(seconds=settings.NOTIFY_FIRST_TRY_GRACE_SECONDS)
+    rows = []
+    for intent in intents:
+        request = requests[intent.event.request_id]
+        for user in rules.recipients(intent, request, people):
+            rows.append(
+                Delivery(
+                    idempotency_key=f"e{intent.event.pk}-{intent.rule}-u{user.pk}",
+                    channel=Channel.EMAIL,
+                    event=intent.rule,
+                    request=request,
+                    recipient=user,
+                    payload=_email_context(intent.event),
+                    due_at=first_try,
+                    created_at=now,
+                )
+            )
+    for kind, event, extra, endpoint_ids in hooks:
+        request = requests[event.request_id]
+        body = payloads.webhook_body(kind, event, request, people.by_id, extra, now=now)
+        for endpoint_id in endpoint_ids:
+            rows.append(
+                Delivery(
+                    idempotency_key=f"e{event.pk}-{kind.replace('.', '_')}-w{endpoint_id}",
+                    channel=Channel.WEBHOOK,
+                    event=kind,
+                    request=request,
+                    endpoint_id=endpoint_id,
+                    payload=body,
+                    due_at=first_try,
+                    created_at=now,
+                )
+            )
+    return rows
+
+
+def _email_context(event: RequestEvent) -> dict:
+    context = {"event_id": event.pk}
+    if event.kind == EventKind.COMMENTED:
+        context["comment_id"] = event.new_value
+    if event.kind == EventKind.SLA:
+        context["clock"] = event.field
+    return context
+
+
+def events_recorded(events) -> None:
+    """The reaction tickets.reactions calls: outbox rows now, a worker after commit."""
+    rows = deliveries_for(events)
+    if rows:
+        enqueue(Delivery.objects.bulk_create(rows))
+
+
+def enqueue(rows: list[Delivery]) -> None:
+    """Hands written rows to a worker once the transaction commits; without a broker they wait for
+    the sweep (beat), so nothing is lost."""
+    from .tasks import deliver
+
+    ids = [row.pk for row in rows]
+    send_after_commit(deliver, ids, fallback=lambda: log.warning("Broker unavailable; %d deliveries wait", len(ids)))
+
+
+def comment_of(context: dict) -> Comment | None:
+    comment_id = context.get("comment_id")
+    return Comment.objects.select_related("author").filter(public_id=comment_id).first() if comment_id else None
+
+
+__all__ = ["DeliveryStatus", "deliveries_for", "enqueue", "events_recorded"]
