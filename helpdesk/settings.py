@@ -338,6 +338,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/v1",
     "ENUM_NAME_OVERRIDES": {
         "SlaStatusEnum": "sla.models.ClockStatus",
+        "StatusEnum": "tickets.models.Status",
+        "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
+        "WebhookEventEnum": "notifications.models.WebhookEvent",
         # The envelopes' "success" constants (helpdesk/api/schema.py), named once for both directions.
         "SuccessTrue": [(True, True)],
         "SuccessFalse": [(False, False)],

@@ -13,6 +13,7 @@ admin.site.login_form = AdminLoginForm
 v1 = [
     path("", include("tickets.api.urls")),
     path("", include("accounts.api.urls")),
+    path("", include("notifications.api.urls")),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file (?script): our CSP allows no inline script.
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -22,6 +23,7 @@ v1 = [
 urlpatterns = [
     path("v1/", include(v1)),
     path("admin/", admin.site.urls),
+    path("agent/preferences/", include("notifications.urls")),
     path("agent/", include("tickets.urls")),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
