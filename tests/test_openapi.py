@@ -92,6 +92,13 @@ EXPECTED_OPERATION_IDS = {
     ("/v1/groups", "post"): "groups_create",
     ("/v1/groups/{group_id}", "get"): "groups_get",
     ("/v1/groups/{group_id}", "patch"): "groups_update",
+    ("/v1/webhooks", "get"): "webhooks_list",
+    ("/v1/webhooks", "post"): "webhooks_create",
+    ("/v1/webhooks/{webhook_id}", "get"): "webhooks_get",
+    ("/v1/webhooks/{webhook_id}", "patch"): "webhooks_update",
+    ("/v1/webhooks/{webhook_id}", "delete"): "webhooks_delete",
+    ("/v1/webhooks/{webhook_id}/test", "post"): "webhooks_test",
+    ("/v1/webhooks/{webhook_id}/deliveries", "get"): "webhooks_deliveries_list",
 }
 
 
@@ -128,6 +135,8 @@ def test_page_and_limit_declare_the_bounds_the_api_enforces(schema, admin_user, 
         "/v1/requests/{request_id}/comments",
         "/v1/users",
         "/v1/groups",
+        "/v1/webhooks",
+        "/v1/webhooks/{webhook_id}/deliveries",
     }
     for _, op in paged:
         params = {p["name"]: p["schema"] for p in op["parameters"]}
@@ -152,7 +161,7 @@ def test_json_bodies_are_declared_as_json_only_and_the_upload_as_multipart(schem
     }
     upload = ("/v1/requests/{request_id}/attachments", "post")
     assert bodies.pop(upload) == {"multipart/form-data"}
-    assert len(bodies) == 8
+    assert len(bodies) == 10  # 8, and the webhooks create and update
     assert all(types == {"application/json"} for types in bodies.values()), bodies
 
 
