@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Group, Role, User, hash_token
 from accounts.services import token_issue
+from notifications.models import NotificationPreference, WebhookEndpoint
 from sla.models import BusinessCalendar, PendingRebuild, SlaTier
 from sla.services import clocks_rebuild, sla_defaults_install
 from tests.factories import (
@@ -105,6 +106,8 @@ def one_of_everything(live_request, agent, requester, admin_user):
     PendingRebuild.objects.create()
     SavedView.objects.create(name="Mine", query="assignee=me", owner=agent)
     Macro.objects.create(name="Thanks", body="Thanks, {{ requester.name }}!", owner=agent)
+    NotificationPreference.objects.create(user=agent, sla_at_risk=False)
+    WebhookEndpoint.objects.create(url="https://hooks.example.com/helpdesk", events=["request.created"])
     return comment
 
 
