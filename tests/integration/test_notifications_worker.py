@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
-from kombu import pools
 
 from helpdesk import mail_threading
 from helpdesk.broker import broker_breaker
@@ -114,13 +113,6 @@ def notify_env(smtp, settings, monkeypatch):
     config_changed()
     yield
     config_changed()
-
-
-def _reconnect() -> None:
-    """Drops every broker connection this process holds, kombu's shared producer pools included (an
-    earlier test closed the ones for this URL), so the next send connects to the broker configured now."""
-    _reset_broker_pool()
-    pools.reset()
 
 
 def _start_worker(broker: dict, folder: Path, name: str) -> Worker:
@@ -232,7 +224,7 @@ def test_with_the_broker_down_writes_succeed_and_everything_is_delivered_once_wh
 ):
     real_broker = settings.CELERY_BROKER_URL
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    _reconnect()
+    _reset_broker_pool()
     written = []
     for i in range(4):
         created = api_for(requester).post(
@@ -249,7 +241,7 @@ def test_with_the_broker_down_writes_succeed_and_everything_is_delivered_once_wh
 
     # The broker and a worker come back: beat's sweep finds what waited.
     settings.CELERY_BROKER_URL = real_broker
-    _reconnect()
+    _reset_broker_pool()
     broker_breaker.reset()
     worker = _start_worker(broker, tmp_path / "worker", "outage")
     try:
@@ -267,7 +259,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_resends_only_what_it_had_cl
     notify_env, smtp, broker, requester, tmp_path
 ):
     smtp.delay = 0.25  # a slow mail server, so the kill lands in the middle of the work
-    _reconnect()
+    _reset_broker_pool()
     for i in range(16):
         request_create(actor=requester, title=f"Crash {i}", description="d", priority=Priority.LOW)
     total = Delivery.objects.count()
