@@ -1,5 +1,7 @@
 """Who gets which email (issue 8, point 2): every rule, who hears and who does not."""
 
+import os
+
 import pytest
 from django.db import transaction
 
@@ -234,3 +236,20 @@ def test_each_delivery_has_its_own_idempotency_key(requester, agent, bob):
     open_request(requester)
     keys = list(Delivery.objects.values_list("idempotency_key", flat=True))
     assert len(keys) == len(set(keys)) == 3
+
+
+def test_loading_the_demo_emails_nobody(db):
+    from django.core.management import call_command
+
+    call_command("demo_data", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert not Delivery.objects.exists()
+
+
+def test_muted_changes_write_no_delivery(requester, agent):
+    from notifications.outbox import muted
+
+    with muted():
+        open_request(requester)
+    assert not Delivery.objects.exists()
+    open_request(requester)
+    assert Delivery.objects.exists()
