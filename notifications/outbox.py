@@ -195,6 +195,44 @@ def events_recorded(events) -> None:
         enqueue(Delivery.objects.bulk_create(rows))
 
 
+def webhook_event(kind: str, *, request: Request, data: dict, key: str, now=None) -> list[Delivery]:
+    """An event that is no RequestEvent (survey.rated, from the surveys app) for the endpoints that
+    asked for it: call it inside the change's transaction, like events_recorded. key names the event
+    once (e.g. the rating's id), so calling twice writes nothing twice."""
+    if _muted.get():
+        return []
+    _, endpoints = _current_config()
+    wanted = [pk for pk, events in endpoints if kind in events]
+    if not wanted:
+        return []
+    now = now or timezone.now()
+    body = {
+        "type": kind,
+        "timestamp": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "data": {"request": payloads.request_data(request, {}), **data},
+    }
+    first_try = now + timedelta(seconds=settings.NOTIFY_FIRST_TRY_GRACE_SECONDS)
+    keys = [f"{key}-{kind.replace('.', '_')}-w{pk}" for pk in wanted]
+    done = set(Delivery.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    rows = Delivery.objects.bulk_create(
+        Delivery(
+            idempotency_key=k,
+            channel=Channel.WEBHOOK,
+            event=kind,
+            request=request,
+            endpoint_id=pk,
+            payload=body,
+            due_at=first_try,
+            created_at=now,
+        )
+        for pk, k in zip(wanted, keys, strict=True)
+        if k not in done
+    )
+    if rows:
+        enqueue(rows)
+    return rows
+
+
 def enqueue(rows: list[Delivery]) -> None:
     """Hands written rows to a worker once the transaction commits; without a broker they wait for
     the sweep (beat), so nothing is lost."""

@@ -59,7 +59,9 @@ def webhook_body(kind: str, event: RequestEvent, request: Request, users: dict, 
     if "changes" in extra:
         data["changes"] = extra["changes"]
     if "comment_id" in extra:
-        comment = Comment.objects.select_related("author").filter(public_id=extra["comment_id"]).first()
+        comment = getattr(event, "about", None)  # tickets.services hands the comment over with its event
+        if not isinstance(comment, Comment) or comment.public_id != extra["comment_id"]:
+            comment = Comment.objects.select_related("author").filter(public_id=extra["comment_id"]).first()
         data["comment"] = comment_data(comment) if comment else {"id": extra["comment_id"]}
     if "clock" in extra:
         data["sla"] = {"clock": extra["clock"], "status": event.new_value}

@@ -42,9 +42,18 @@ TAG_PATTERN = re.compile(r"^[\w][\w.\-]*$")
 
 
 def _event(
-    request: Request, actor: User | None, kind: str, field: str = "", old="", new="", react=True, **extra
+    request: Request,
+    actor: User | None,
+    kind: str,
+    field: str = "",
+    old="",
+    new="",
+    react=True,
+    about=None,
+    **extra,
 ) -> RequestEvent:
-    """Records one event; react=False leaves handing it to reactions to the caller (one batch per change)."""
+    """Records one event; react=False leaves handing it to reactions to the caller (one batch per change).
+    about: the object the event names (a comment), handed to the reactions so they need not load it."""
     event = RequestEvent.objects.create(
         request=request,
         actor=actor,
@@ -54,6 +63,7 @@ def _event(
         new_value="" if new is None else str(new),
         **extra,
     )
+    event.about = about
     if react:
         reactions.events_recorded([event])
     return event
@@ -342,7 +352,7 @@ def comment_add(*, actor: User, request: Request, content: str, is_internal: boo
     comment = Comment.objects.create(
         request=request, author=actor, content=content, is_internal=is_internal, created_at=now
     )
-    _event(request, actor, EventKind.COMMENTED, new=comment.public_id, is_internal=is_internal)
+    _event(request, actor, EventKind.COMMENTED, new=comment.public_id, is_internal=is_internal, about=comment)
 
     fields = ["updated_at"]
     is_agent_reply = actor.is_agent and actor.pk != request.requester_id and not is_internal

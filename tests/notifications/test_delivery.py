@@ -297,3 +297,19 @@ def test_no_webhook_query_is_made_when_no_endpoint_exists(requester, agent):
     with CaptureQueriesContext(connection) as queries:
         request_update(actor=agent, request=request, changes={"title": "Printer, still"})
     assert not [q for q in queries.captured_queries if "notifications_" in q["sql"]]
+
+
+def test_a_survey_rating_reaches_the_endpoints_that_asked_for_survey_rated(requester, admin_user, receiver):
+    from notifications.outbox import webhook_event
+
+    endpoint = services.webhook_create(actor=admin_user, url=receiver.url, events=["survey.rated"])
+    receiver.secret = endpoint.secret
+    request = request_create(actor=requester, title="Printer", description="x", priority=Priority.LOW)
+    rating = {"survey": {"id": "srv_abc", "kind": "csat", "score": 5, "comment": "Quick!"}}
+    webhook_event("survey.rated", request=request, data=rating, key="rating-1")
+    webhook_event("survey.rated", request=request, data=rating, key="rating-1")  # once per rating
+    send_all()
+    (message,) = receiver.messages
+    assert message.verified and message.body["type"] == "survey.rated"
+    assert message.body["data"]["survey"]["score"] == 5
+    assert message.body["data"]["request"]["id"] == request.public_id
