@@ -128,6 +128,8 @@ def _send_email(row: Delivery, token: str, connection) -> int:
         return 0
     try:
         message = emails.build(row)
+        # Opened here (a no-op once open), so send() keeps the SMTP session for the batch's next message.
+        connection.open()
         message.connection = connection
         message.send(fail_silently=False)
     except Exception as error:  # SMTP refusals, timeouts, a broken template: retried, then failed

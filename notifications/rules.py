@@ -109,7 +109,7 @@ def may_receive(intent: Intent, request: Request, user: User) -> bool:
     if intent.event.is_internal and not user.is_agent:
         return False
     if intent.rule in AGENT_CHOICES and user.is_agent:
-        prefs = getattr(user, "notification_prefs", None)
+        prefs = getattr(user, "notify_prefs", None)  # loaded with the user (outbox._load_people)
         if prefs is not None and not prefs.wants(intent.rule):
             return False
     return True
