@@ -149,8 +149,16 @@ class Delivery(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
+    # No database constraint: a process whose cached endpoints (NOTIFY_CONFIG_SECONDS) still name one
+    # just deleted must not fail the write that notifies; such a row is cancelled when it comes to be sent.
     endpoint = models.ForeignKey(
-        WebhookEndpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+        WebhookEndpoint,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,
+        db_constraint=False,
     )
     payload = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)

@@ -313,3 +313,17 @@ def test_a_survey_rating_reaches_the_endpoints_that_asked_for_survey_rated(reque
     assert message.verified and message.body["type"] == "survey.rated"
     assert message.body["data"]["survey"]["score"] == 5
     assert message.body["data"]["request"]["id"] == request.public_id
+
+
+def test_an_endpoint_deleted_while_another_process_still_caches_it_fails_no_write(requester, endpoint, receiver):
+    from notifications import outbox
+
+    request_create(actor=requester, title="Warm", description="x", priority=Priority.LOW)  # caches the endpoint
+    WebhookEndpoint.objects.filter(pk=endpoint.pk)._raw_delete(WebhookEndpoint.objects.db)  # as in another process
+    assert outbox._current_config()[1]  # this process has not heard of it
+    request_create(actor=requester, title="Printer", description="x", priority=Priority.LOW)
+    send_all()
+    assert receiver.messages == []
+    assert set(Delivery.objects.filter(channel=Channel.WEBHOOK).values_list("status", flat=True)) == {
+        DeliveryStatus.CANCELLED
+    }
