@@ -50,7 +50,10 @@ class WebhookDeliverySerializer(serializers.Serializer):
 
 def _events_field(**kwargs):
     return BoundedListField(
-        child=serializers.ChoiceField(choices=WebhookEvent.choices), max_length=len(WebhookEvent.values), **kwargs
+        child=serializers.ChoiceField(choices=WebhookEvent.choices),
+        min_length=1,
+        max_length=len(WebhookEvent.values),
+        **kwargs,
     )
 
 
