@@ -26,7 +26,6 @@ from . import payloads, rules
 from .models import (
     Channel,
     Delivery,
-    DeliveryStatus,
     NotificationPreference,
     NotificationRule,
     Rule,
@@ -321,6 +320,3 @@ def enqueue(rows: list[Delivery]) -> None:
 def comment_of(context: dict) -> Comment | None:
     comment_id = context.get("comment_id")
     return Comment.objects.select_related("author").filter(public_id=comment_id).first() if comment_id else None
-
-
-__all__ = ["DeliveryStatus", "deliveries_for", "enqueue", "events_recorded"]
