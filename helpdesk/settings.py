@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "sla",
     "portal",
     "surveys",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -216,10 +217,15 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 # The SLA sweep recomputes only the clocks that are due; every minute is fine-grained enough.
 SLA_SWEEP_SECONDS = float(env_str("SLA_SWEEP_SECONDS", "60"))
+# Notifications and webhooks (notifications/): how often beat looks for deliveries that are due.
+NOTIFY_SWEEP_SECONDS = float(env_str("NOTIFY_SWEEP_SECONDS", "15"))
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.tasks.sweep_due_clocks", "schedule": SLA_SWEEP_SECONDS},
     "upload-leftovers": {"task": "tickets.tasks.clean_upload_leftovers", "schedule": 3600},
     "close-settled": {"task": "tickets.tasks.close_settled_requests", "schedule": 3600},
+    # The outbox (notifications/): anything due that no after-commit task took, then old rows.
+    "notifications-sweep": {"task": "notifications.tasks.sweep_outbox", "schedule": NOTIFY_SWEEP_SECONDS},
+    "notifications-prune": {"task": "notifications.tasks.prune_deliveries", "schedule": 86400},
 }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -251,6 +257,28 @@ MAIL_DOMAIN = env_str("MAIL_DOMAIN")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Days a survey invitation's signed link works (from the email); after that it says it has expired.
 SURVEY_LINK_DAYS = env_int("SURVEY_LINK_DAYS", 14)
+# Seconds an SMTP connection may take before the try counts as failed (and is retried later).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+
+# Notifications (notifications/): the sender's display name, and the address links in emails start with.
+NOTIFY_FROM_NAME = env_str("NOTIFY_FROM_NAME", "Helpdesk")
+# A worker's claim on a delivery: a delivery sent but not yet recorded is not sent again before it ends.
+NOTIFY_CLAIM_SECONDS = env_int("NOTIFY_CLAIM_SECONDS", 300)
+# Rows are handed to a worker after commit; the sweep takes over only if none did within this.
+NOTIFY_FIRST_TRY_GRACE_SECONDS = env_int("NOTIFY_FIRST_TRY_GRACE_SECONDS", 30)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8)
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 30)  # doubles each try, with jitter
+NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 6 * 3600)
+NOTIFY_RETENTION_DAYS = env_int("NOTIFY_RETENTION_DAYS", 30)
+NOTIFY_SWEEP_LIMIT = env_int("NOTIFY_SWEEP_LIMIT", 2000)
+NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 25)
+# Rules and webhook endpoints are cached per process this long (the process that changes them: at once).
+NOTIFY_CONFIG_SECONDS = env_int("NOTIFY_CONFIG_SECONDS", 10)
+# Webhooks: short timeouts, disabled (admins emailed) after failing this long, no private addresses.
+WEBHOOK_CONNECT_TIMEOUT = float(env_str("WEBHOOK_CONNECT_TIMEOUT", "3"))
+WEBHOOK_READ_TIMEOUT = float(env_str("WEBHOOK_READ_TIMEOUT", "10"))
+WEBHOOK_DISABLE_AFTER_HOURS = env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24)
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
@@ -328,6 +356,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/v1",
     "ENUM_NAME_OVERRIDES": {
         "SlaStatusEnum": "sla.models.ClockStatus",
+        "StatusEnum": "tickets.models.Status",
+        "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
+        "WebhookEventEnum": "notifications.models.WebhookEvent",
         # The envelopes' "success" constants (helpdesk/api/schema.py), named once for both directions.
         "SuccessTrue": [(True, True)],
         "SuccessFalse": [(False, False)],

@@ -15,6 +15,7 @@ v1 = [
     path("", include("tickets.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("surveys.api.urls")),
+    path("", include("notifications.api.urls")),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file (?script): our CSP allows no inline script.
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("v1/", include(v1)),
     path("admin/", admin.site.urls),
     path("agent/reports/satisfaction", survey_views.report, name="survey-report"),
+    path("agent/preferences/", include("notifications.urls")),
     path("agent/", include("tickets.urls")),
     path("portal/", include("portal.urls")),
     path("survey/<str:token>/", survey_views.survey_link, name="survey-link"),

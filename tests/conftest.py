@@ -32,14 +32,17 @@ def _fresh_cache():
 
     from helpdesk import ratelimit
     from helpdesk.broker import broker_breaker
+    from notifications.outbox import config_changed
 
     cache.clear()
     ratelimit.reset_local_state()
     broker_breaker.reset()
+    config_changed()  # the notification rules and webhook endpoints each process caches
     yield
     cache.clear()
     ratelimit.reset_local_state()
     broker_breaker.reset()
+    config_changed()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Group, Role, SignupRequest, User, hash_token
 from accounts.services import token_issue
+from notifications.models import NotificationPreference, WebhookEndpoint
 from sla.models import BusinessCalendar, PendingRebuild, SlaTier
 from sla.services import clocks_rebuild, sla_defaults_install
 from surveys.models import Survey
@@ -110,6 +111,8 @@ def one_of_everything(live_request, agent, requester, admin_user):
     SignupRequest.objects.create(email="new@example.com", name="New", password_hash="x", token_hash="y")
     survey_save(actor=admin_user, survey=Survey(name="After solving", cs_scale=5, is_active=True))
     request_update(actor=agent, request=live_request, changes={"status": "resolved"})  # sends the survey
+    NotificationPreference.objects.create(user=agent, sla_at_risk=False)
+    WebhookEndpoint.objects.create(url="https://hooks.example.com/helpdesk", events=["request.created"])
     return comment
 
 

@@ -98,6 +98,13 @@ EXPECTED_OPERATION_IDS = {
     ("/v1/surveys", "get"): "surveys_list",
     ("/v1/surveys/{survey_id}", "get"): "surveys_get",
     ("/v1/surveys/ratings", "get"): "surveys_ratings_list",
+    ("/v1/webhooks", "get"): "webhooks_list",
+    ("/v1/webhooks", "post"): "webhooks_create",
+    ("/v1/webhooks/{webhook_id}", "get"): "webhooks_get",
+    ("/v1/webhooks/{webhook_id}", "patch"): "webhooks_update",
+    ("/v1/webhooks/{webhook_id}", "delete"): "webhooks_delete",
+    ("/v1/webhooks/{webhook_id}/test", "post"): "webhooks_test",
+    ("/v1/webhooks/{webhook_id}/deliveries", "get"): "webhooks_deliveries_list",
 }
 
 
@@ -136,6 +143,8 @@ def test_page_and_limit_declare_the_bounds_the_api_enforces(schema, admin_user, 
         "/v1/groups",
         "/v1/surveys",
         "/v1/surveys/ratings",
+        "/v1/webhooks",
+        "/v1/webhooks/{webhook_id}/deliveries",
     }
     for _, op in paged:
         params = {p["name"]: p["schema"] for p in op["parameters"]}
@@ -160,7 +169,7 @@ def test_json_bodies_are_declared_as_json_only_and_the_upload_as_multipart(schem
     }
     upload = ("/v1/requests/{request_id}/attachments", "post")
     assert bodies.pop(upload) == {"multipart/form-data"}
-    assert len(bodies) == 8
+    assert len(bodies) == 10  # 8, and the webhooks create and update
     assert all(types == {"application/json"} for types in bodies.values()), bodies
 
 

@@ -9,6 +9,7 @@ Add a reaction as one line below, so that a reader sees every reaction in one pl
 
 from collections.abc import Sequence
 
+from notifications import outbox
 from surveys.services import invitations_for_events
 from tickets.models import RequestEvent
 
@@ -18,3 +19,4 @@ def events_recorded(events: Sequence[RequestEvent]) -> None:
         return
     # (each app's reaction is called here, in the order listed)
     invitations_for_events(events)  # a survey invitation when a request reaches the active survey's trigger
+    outbox.events_recorded(events)  # email and webhook deliveries, written with the change

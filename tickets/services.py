@@ -41,7 +41,19 @@ TAG_PATTERN = re.compile(r"^[\w][\w.\-]*$")
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _event(request: Request, actor: User | None, kind: str, field: str = "", old="", new="", **extra) -> RequestEvent:
+def _event(
+    request: Request,
+    actor: User | None,
+    kind: str,
+    field: str = "",
+    old="",
+    new="",
+    react=True,
+    about=None,
+    **extra,
+) -> RequestEvent:
+    """Records one event; react=False leaves handing it to reactions to the caller (one batch per change).
+    about: the object the event names (a comment), handed to the reactions so they need not load it."""
     event = RequestEvent.objects.create(
         request=request,
         actor=actor,
@@ -51,7 +63,9 @@ def _event(request: Request, actor: User | None, kind: str, field: str = "", old
         new_value="" if new is None else str(new),
         **extra,
     )
-    reactions.events_recorded([event])
+    event.about = about
+    if react:
+        reactions.events_recorded([event])
     return event
 
 
@@ -293,8 +307,13 @@ def request_update(*, actor: User, request: Request, changes: dict) -> Request:
         # Every field of a request is shown to its requester, so every change is one they can see.
         request.updated_at = request.public_updated_at = now
         request.save()
-        for field, before, after in recorded:
-            _event(request, actor, EventKind.CHANGED, field, before, after)
+        # One batch for the whole change, so a reaction sees every field it changed together.
+        reactions.events_recorded(
+            [
+                _event(request, actor, EventKind.CHANGED, field, before, after, react=False)
+                for field, before, after in recorded
+            ]
+        )
         recompute_after_commit(request.pk)
     return request
 
@@ -365,7 +384,7 @@ def comment_add(*, actor: User, request: Request, content: str, is_internal: boo
     comment = Comment.objects.create(
         request=request, author=actor, content=content, is_internal=is_internal, created_at=now
     )
-    _event(request, actor, EventKind.COMMENTED, new=comment.public_id, is_internal=is_internal)
+    _event(request, actor, EventKind.COMMENTED, new=comment.public_id, is_internal=is_internal, about=comment)
 
     fields = ["updated_at"]
     is_agent_reply = actor.is_agent and actor.pk != request.requester_id and not is_internal

@@ -21,6 +21,7 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 from django.db import connection
+from kombu import pools as kombu_pools
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -92,6 +93,9 @@ def _reset_broker_pool() -> None:
         celery_app._pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    # app.pool is kombu's shared pool for the broker URL: forget the closed one too, or the next test on
+    # the same URL is handed it back ("Acquire on closed pool").
+    kombu_pools.reset()
 
 
 # Celery reads these from the environment before its settings; none must point elsewhere.

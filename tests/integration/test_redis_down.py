@@ -29,12 +29,18 @@ sla_defaults_install()
 User.objects.create_user("agent@example.com", "correct horse battery", role=Role.AGENT)
 admin = User.objects.create_superuser("admin@example.com", "correct horse battery")
 
+from notifications import tasks as notification_tasks
+from notifications.models import Delivery
+
 publishes = []
-real_delay = tasks.recompute_request_sla.delay
-def counting_delay(*args, **kwargs):
-    publishes.append(1)
-    return real_delay(*args, **kwargs)
-tasks.recompute_request_sla.delay = counting_delay
+def counting(task):
+    real_delay = task.delay
+    def counting_delay(*args, **kwargs):
+        publishes.append(1)
+        return real_delay(*args, **kwargs)
+    task.delay = counting_delay
+counting(tasks.recompute_request_sla)
+counting(notification_tasks.deliver)  # the outbox's hand-off after commit uses the same broker
 
 out = {}
 client = Client()
@@ -53,6 +59,7 @@ for i in range(5):
     out["seconds"].append(round(time.perf_counter() - started, 3))
     out["writes"].append(response.status_code)
 out["publishes"] = len(publishes)
+out["deliveries_waiting"] = Delivery.objects.filter(status="pending", sent_at=None).count()
 out["clocks_current"] = all(
     r.sla_status and r.sla_due_at == sla_for_request(r).nearest_due for r in Request.objects.all()
 )
@@ -91,6 +98,7 @@ def test_the_api_answers_and_keeps_sla_clocks_with_redis_unreachable(tmp_path):
     assert result["headers"][0] == "1200"
     assert result["writes"] == [201] * 5
     assert result["publishes"] == 1, "a broker known to be down must not be tried on every write"
+    assert result["deliveries_waiting"] >= 5, "each write's notifications wait in the outbox for a worker"
     assert result["clocks_current"], "the in-process fallback must keep every request's clocks current"
     assert result["pending_rebuilds"] == 1
     assert result["pending_after_sweep"] == 0

@@ -42,7 +42,8 @@ def test_nothing_is_recomputed_when_the_change_is_rolled_back(
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         request_create(actor=requester, title="x", description="y", priority=Priority.LOW)
-    assert len(callbacks) == 1  # queued for after commit, not run inside the transaction
+    # Queued for after commit, not run inside the transaction: the SLA recompute and the outbox's hand-off.
+    assert len(callbacks) == 2
     assert not SlaClock.objects.exists()
 
 

@@ -1,0 +1,91 @@
+"""Email notifications: text and HTML parts from templates an install can override
+(templates/emails/notifications/<rule>.txt, .html and _subject.txt), threading headers from
+helpdesk.mail_threading, sent through Django's mail API (any SMTP server, or django-anymail)."""
+
+from email.utils import formataddr, make_msgid
+
+from django.apps import apps
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+
+from helpdesk import mail_threading
+
+from .models import Delivery, Rule
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def request_url(user, request) -> str:
+    if user.is_agent:
+        return _absolute(reverse("agent:request", args=[request.public_id]))
+    for name in ("portal:request", "portal-request"):  # the requester portal, once it exists
+        try:
+            return _absolute(reverse(name, args=[request.public_id]))
+        except NoReverseMatch:
+            continue
+    return _absolute(reverse("home"))
+
+
+def survey_url(request) -> str | None:
+    """The survey link of a resolved request, once the surveys app is installed."""
+    if not apps.is_installed("surveys"):
+        return None
+    try:
+        from surveys.links import invitation_url
+    except ImportError:
+        return None
+    return invitation_url(request)
+
+
+def message_id(delivery: Delivery) -> str:
+    """Stable for the delivery, so a message sent again after a crash is recognisably the same."""
+    if delivery.request_id:
+        return mail_threading.message_id_for(delivery.request.public_id, tag=delivery.idempotency_key)
+    return make_msgid(idstring=delivery.idempotency_key.replace(".", "-"), domain=mail_threading.mail_domain())
+
+
+def build(delivery: Delivery) -> EmailMultiAlternatives:
+    from .outbox import comment_of
+
+    user, request = delivery.recipient, delivery.request
+    context = {
+        "rule": delivery.event,
+        "recipient": user,
+        "request": request,
+        "url": request_url(user, request) if request else settings.SITE_URL,
+        "site_url": settings.SITE_URL,
+        "from_name": settings.NOTIFY_FROM_NAME,
+        **delivery.payload,
+    }
+    comment = comment_of(delivery.payload)
+    if comment is not None and (comment.is_internal and not user.is_agent):
+        comment = None  # never an internal note to a requester, whatever the row says
+    context["comment"] = comment
+    if delivery.event == Rule.RESOLVED:
+        context["survey_url"] = survey_url(request)
+    if delivery.payload.get("clock"):
+        context["clock"] = {"first_response": "first response", "resolution": "resolution"}.get(
+            delivery.payload["clock"], delivery.payload["clock"]
+        )
+    base = f"emails/notifications/{delivery.event}"
+    subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
+    headers = {"Message-ID": message_id(delivery), "Auto-Submitted": "auto-generated"}
+    reply_to = []
+    if request is not None:
+        root = mail_threading.thread_root_id(request.public_id)
+        headers.update({"In-Reply-To": root, "References": root})
+        reply_to = [formataddr((settings.NOTIFY_FROM_NAME, mail_threading.reply_address_for(request.public_id)))]
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{base}.txt", context),
+        from_email=formataddr((settings.NOTIFY_FROM_NAME, settings.DEFAULT_FROM_EMAIL)),
+        to=[formataddr((user.name, user.email)) if user.name else user.email],
+        reply_to=reply_to,
+        headers=headers,
+    )
+    message.attach_alternative(render_to_string(f"{base}.html", context), "text/html")
+    return message
