@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "accounts",
     "tickets",
     "sla",
+    "mailboxes",
 ]
 
 MIDDLEWARE = [
@@ -202,9 +203,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 # The SLA sweep recomputes only the clocks that are due; every minute is fine-grained enough.
 SLA_SWEEP_SECONDS = float(env_str("SLA_SWEEP_SECONDS", "60"))
+# Email intake (mailboxes/): how often beat polls each active IMAP mailbox.
+EMAIL_INTAKE_POLL_SECONDS = float(env_str("EMAIL_INTAKE_POLL_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.tasks.sweep_due_clocks", "schedule": SLA_SWEEP_SECONDS},
     "upload-leftovers": {"task": "tickets.tasks.clean_upload_leftovers", "schedule": 3600},
+    "poll-mailboxes": {"task": "mailboxes.tasks.poll_mailboxes", "schedule": EMAIL_INTAKE_POLL_SECONDS},
 }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -232,6 +236,13 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
 HELPDESK_REPLY_ADDRESS = env_str("HELPDESK_REPLY_ADDRESS", "support@helpdesk.localhost")
 # The right-hand side of the Message-IDs we make; empty: the reply address's domain.
 MAIL_DOMAIN = env_str("MAIL_DOMAIN")
+# Mail from an address no user has: "create" makes the sender a requester; "refuse" ignores the mail.
+EMAIL_INTAKE_UNKNOWN_SENDERS = env_str("EMAIL_INTAKE_UNKNOWN_SENDERS", "create").strip().lower()
+if EMAIL_INTAKE_UNKNOWN_SENDERS not in ("create", "refuse"):
+    raise ImproperlyConfigured("EMAIL_INTAKE_UNKNOWN_SENDERS must be 'create' or 'refuse'.")
+# The largest raw message POST /v1/mailboxes/:id/inbound takes (bigger: 413). Files inside still
+# obey ATTACHMENT_MAX_BYTES one by one; a message carries them base64-encoded (a third larger).
+EMAIL_INTAKE_MAX_BYTES = env_int("EMAIL_INTAKE_MAX_BYTES", 50 * 1024 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
