@@ -29,10 +29,15 @@ class MailboxForm(forms.ModelForm):
         model = Mailbox
         fields = services.MAILBOX_FIELDS
 
+    def clean_imap_password(self):
+        # Left empty: the stored one stays (the form never shows it, so it is empty unless retyped).
+        return self.cleaned_data["imap_password"] or self.instance.imap_password
+
 
 @admin.register(Mailbox)
 class MailboxAdmin(ServiceSaveMixin, admin.ModelAdmin):
     form = MailboxForm
+    autocomplete_fields = ("group",)
     list_display = ("name", "address", "group", "active", "imap_host", "after_import", "last_polled_at", "error")
     list_filter = ("active", "after_import")
     search_fields = ("name", "address", "imap_host", "public_id")

@@ -16,6 +16,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Group, Role, User, hash_token
 from accounts.services import token_issue
+from mailboxes.services import mailbox_create
+from mailboxes.services import message_receive as mailbox_receive
 from sla.models import BusinessCalendar, PendingRebuild, SlaTier
 from sla.services import clocks_rebuild, sla_defaults_install
 from tests.factories import (
@@ -105,6 +107,7 @@ def one_of_everything(live_request, agent, requester, admin_user):
     PendingRebuild.objects.create()
     SavedView.objects.create(name="Mine", query="assignee=me", owner=agent)
     Macro.objects.create(name="Thanks", body="Thanks, {{ requester.name }}!", owner=agent)
+    mailbox_receive(mailbox=mailbox_create(actor=None, name="Support", address="support@example.com")[0], raw=b"x")
     return comment
 
 

@@ -92,6 +92,12 @@ EXPECTED_OPERATION_IDS = {
     ("/v1/groups", "post"): "groups_create",
     ("/v1/groups/{group_id}", "get"): "groups_get",
     ("/v1/groups/{group_id}", "patch"): "groups_update",
+    ("/v1/mailboxes", "get"): "mailboxes_list",
+    ("/v1/mailboxes", "post"): "mailboxes_create",
+    ("/v1/mailboxes/{mailbox_id}", "get"): "mailboxes_get",
+    ("/v1/mailboxes/{mailbox_id}", "patch"): "mailboxes_update",
+    ("/v1/mailboxes/{mailbox_id}", "delete"): "mailboxes_delete",
+    ("/v1/mailboxes/{mailbox_id}/inbound", "post"): "mailboxes_inbound_create",
 }
 
 
@@ -128,6 +134,7 @@ def test_page_and_limit_declare_the_bounds_the_api_enforces(schema, admin_user, 
         "/v1/requests/{request_id}/comments",
         "/v1/users",
         "/v1/groups",
+        "/v1/mailboxes",
     }
     for _, op in paged:
         params = {p["name"]: p["schema"] for p in op["parameters"]}
@@ -152,7 +159,8 @@ def test_json_bodies_are_declared_as_json_only_and_the_upload_as_multipart(schem
     }
     upload = ("/v1/requests/{request_id}/attachments", "post")
     assert bodies.pop(upload) == {"multipart/form-data"}
-    assert len(bodies) == 8
+    assert bodies.pop(("/v1/mailboxes/{mailbox_id}/inbound", "post")) == {"message/rfc822"}
+    assert len(bodies) == 10
     assert all(types == {"application/json"} for types in bodies.values()), bodies
 
 

@@ -162,6 +162,12 @@ class RawMessageParser(BaseParser):
         return raw
 
 
+class RawOctetStreamParser(RawMessageParser):
+    """The same bytes sent as application/octet-stream (what generic HTTP clients label a file)."""
+
+    media_type = "application/octet-stream"
+
+
 class InboundSecretAuthentication(BaseAuthentication):
     """`Authorization: Bearer <inbound secret>` of the mailbox named in the URL; request.auth is
     that mailbox. Anything else is a 401, the same whether or not the mailbox exists."""
@@ -201,9 +207,11 @@ class InboundView(ApiView):
 
     authentication_classes = [InboundSecretAuthentication]
     permission_classes = [AllowAny]
-    parser_classes = [RawMessageParser]
+    parser_classes = [RawMessageParser, RawOctetStreamParser]
 
     @extend_schema(
+        # The parser takes application/octet-stream too; client generators without message/rfc822 map it
+        # to that (openapi-python-client: content_type_overrides).
         request={"message/rfc822": OpenApiTypes.BINARY},
         responses=responses({202: envelope("InboundAccepted", INBOUND_RESULT)}, 400, 403, 413, 415),
         summary="Post a raw message to a mailbox (its inbound secret as the Bearer token)",

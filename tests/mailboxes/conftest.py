@@ -55,13 +55,20 @@ def receive(mailbox):
     return receive
 
 
-@pytest.fixture
-def imap():
+@pytest.fixture(scope="session")
+def imap_session():
     server = imap_server.start()
     try:
         yield server
     finally:
         imap_server.stop(server)
+
+
+@pytest.fixture
+def imap(imap_session):
+    """The real IMAP server (pymap), emptied for this test."""
+    imap_session.clear()
+    return imap_session
 
 
 @pytest.fixture
