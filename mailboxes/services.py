@@ -176,7 +176,8 @@ def message_import(*, message_id: int) -> InboundMessage:
     try:
         with transaction.atomic():
             # Locked, and judged as it is now: two workers importing one message make one request.
-            message = InboundMessage.objects.select_for_update().select_related("mailbox").get(pk=message_id)
+            locked = InboundMessage.objects.select_for_update(of=("self",))  # not the outer-joined mailbox
+            message = locked.select_related("mailbox").get(pk=message_id)
             if message.status != MessageStatus.RECEIVED:
                 return message
             message.attempts += 1
