@@ -107,15 +107,13 @@ def poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
                 uids = uids[:limit]
             for start in range(0, len(uids), CHUNK):
                 chunk = uids[start : start + CHUNK]
-                done = []
-                for fetched in client.fetch(AND(uid=chunk), mark_seen=False, bulk=True):
-                    if fetched.uid is None:  # an unsolicited FETCH (flags) some servers interleave
-                        continue
-                    outcome = services.message_receive(mailbox=mailbox, raw=fetched.raw, channel="imap")
+                # An unsolicited FETCH (of flags) that some servers interleave has no uid: skipped.
+                fetched = [m for m in client.fetch(AND(uid=chunk), mark_seen=False, bulk=True) if m.uid]
+                outcomes = services.messages_receive(mailbox=mailbox, raws=[m.raw for m in fetched], channel="imap")
+                for outcome in outcomes:
                     result.add(outcome)
-                    done.append(fetched.uid)
                 # Recorded (committed) first, then the server hears of it.
-                _after_import(client, mailbox, done)
+                _after_import(client, mailbox, [m.uid for m in fetched])
     except Exception as exc:  # the server, the network, the credentials: say so on the mailbox
         error = f"{type(exc).__name__}: {exc}"
         result.errors.append(error)

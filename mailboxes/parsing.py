@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from email import errors, policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
@@ -113,11 +114,13 @@ def header_text(msg: EmailMessage, name: str) -> str:
         return ""
     if _has_surrogates(raw):
         value = decode_bytes(raw.encode("ascii", "surrogateescape"), None)
-    else:
+    elif "=?" in raw:
         try:
-            value = str(msg.get(name))
-        except Exception:  # a header the default policy cannot make an object of: its text as sent
+            value = str(make_header(decode_header(raw)))
+        except Exception:  # a malformed encoded word: its text as sent
             value = raw
+    else:
+        value = raw  # plain ASCII: nothing to decode (and no header object to build)
     return _clean(" ".join(value.split()))
 
 

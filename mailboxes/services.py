@@ -12,7 +12,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -136,29 +136,57 @@ class Outcome:
         return {"quarantined": m.reason or "not imported yet"}
 
 
-def message_record(*, mailbox: Mailbox | None, raw: bytes, channel: str) -> tuple[InboundMessage, bool]:
-    """Stores the raw message under its key, committed, before anything else. Returns the row and
-    whether it was new (False: the same message was received before)."""
-    key = parsing.message_key(raw)
-    existing = InboundMessage.objects.filter(key=key).first()
-    if existing is not None:
-        return existing, False
-    try:
+def messages_record(*, mailbox: Mailbox | None, raws: list[bytes], channel: str) -> list[tuple[InboundMessage, bool]]:
+    """Stores raw messages under their keys, committed, before anything else happens to them: one
+    query finds those received before, one inserts the others. Returns (row, is new) per message,
+    in order; a message repeated in the batch is new only the first time."""
+    keys = [parsing.message_key(raw) for raw in raws]
+    found = {m.key: m for m in InboundMessage.objects.filter(key__in=set(keys)).select_related("request", "comment")}
+    fresh: dict[str, InboundMessage] = {}
+    for key, raw in zip(keys, raws, strict=True):
+        if key not in found and key not in fresh:
+            fresh[key] = InboundMessage(key=key, mailbox=mailbox, raw=raw, size=len(raw), channel=channel)
+    if fresh:
         with transaction.atomic():
-            message = InboundMessage.objects.create(key=key, mailbox=mailbox, raw=raw, size=len(raw), channel=channel)
-    except IntegrityError:  # the same message arrived at the same moment by another way
-        return InboundMessage.objects.get(key=key), False
-    return message, True
+            # ignore_conflicts: the same message arrived meanwhile by another way. Either way the row
+            # is there now, and the import's lock and status check make it one request.
+            InboundMessage.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+        fresh = {m.key: m for m in InboundMessage.objects.filter(key__in=list(fresh))}
+    result, seen = [], set()
+    for key in keys:
+        is_new = key in fresh and key not in seen
+        seen.add(key)
+        result.append((fresh[key] if key in fresh else found[key], is_new))
+    return result
+
+
+def message_record(*, mailbox: Mailbox | None, raw: bytes, channel: str) -> tuple[InboundMessage, bool]:
+    return messages_record(mailbox=mailbox, raws=[raw], channel=channel)[0]
+
+
+def messages_receive(*, mailbox: Mailbox | None, raws: list[bytes], channel: str = "imap") -> list[Outcome]:
+    """Records messages, then imports each one not imported before. Never raises for a bad message:
+    each ends up imported, ignored or quarantined, and the others go on.
+
+    The records commit first; the imports then share one transaction, each in a savepoint of its
+    own (a failure rolls back that message alone), so a batch costs one commit, not one a message.
+    A crash before that commit leaves the messages recorded and not imported: the next fetch of
+    them (they are still on the server) imports them."""
+    recorded = messages_record(mailbox=mailbox, raws=raws, channel=channel)
+    ours = _our_addresses()
+    outcomes = []
+    with transaction.atomic():
+        for message, is_new in recorded:
+            if message.status != MessageStatus.RECEIVED:
+                outcomes.append(Outcome(message, duplicate=True))
+                continue
+            # New, or recorded by a run that stopped before importing it: import it now.
+            outcomes.append(Outcome(message_import(message_id=message.pk, ours=ours), duplicate=not is_new))
+    return outcomes
 
 
 def message_receive(*, mailbox: Mailbox | None, raw: bytes, channel: str = "imap") -> Outcome:
-    """Records a message and imports it (unless it was received before). Never raises for a bad
-    message: it ends up imported, ignored or quarantined, and the caller goes on with the next."""
-    message, is_new = message_record(mailbox=mailbox, raw=raw, channel=channel)
-    if not is_new and message.status != MessageStatus.RECEIVED:
-        return Outcome(message, duplicate=True)
-    # New, or recorded by a run that stopped before importing it: import it now.
-    return Outcome(message_import(message_id=message.pk), duplicate=not is_new)
+    return messages_receive(mailbox=mailbox, raws=[raw], channel=channel)[0]
 
 
 def message_retry(*, actor: User | None, message: InboundMessage) -> InboundMessage:
@@ -172,7 +200,21 @@ def message_retry(*, actor: User | None, message: InboundMessage) -> InboundMess
     return message_import(message_id=message.pk)
 
 
-def message_import(*, message_id: int) -> InboundMessage:
+IMPORT_FIELDS = [
+    "status",
+    "reason",
+    "sender",
+    "subject",
+    "text",
+    "request",
+    "comment",
+    "follows_request",
+    "attempts",
+    "imported_at",
+]
+
+
+def message_import(*, message_id: int, ours: set[str] | None = None) -> InboundMessage:
     try:
         with transaction.atomic():
             # Locked, and judged as it is now: two workers importing one message make one request.
@@ -181,9 +223,9 @@ def message_import(*, message_id: int) -> InboundMessage:
             if message.status != MessageStatus.RECEIVED:
                 return message
             message.attempts += 1
-            _import(message)
+            _import(message, ours if ours is not None else _our_addresses())
             message.imported_at = timezone.now()
-            message.save()
+            message.save(update_fields=IMPORT_FIELDS)  # not the raw bytes again
             return message
     except Exception as exc:  # any failure of one message quarantines it and never stops the others
         error = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
@@ -222,9 +264,9 @@ def _our_addresses() -> set[str]:
     return {a for a in addresses if a}
 
 
-def _is_ours(address: str) -> bool:
+def _is_ours(address: str, ours: set[str]) -> bool:
     # Our reply address plus-addressed for a request (support+req_….sig@) is ours too.
-    if address in _our_addresses():
+    if address in ours:
         return True
     local, _, domain = address.partition("@")
     base_local, _, base_domain = settings.HELPDESK_REPLY_ADDRESS.lower().partition("@")
@@ -236,17 +278,17 @@ def _ignore(message: InboundMessage, reason: str) -> None:
     message.reason = reason
 
 
-def _import(message: InboundMessage) -> None:
+def _import(message: InboundMessage, ours: set[str]) -> None:
     parsed = parsing.read(bytes(message.raw))  # Unparseable: quarantined by the caller
     message.sender = parsed.sender_email[:254]
     message.subject = parsed.subject[:255]
     message.text = parsed.text
-    if _is_ours(parsed.sender_email):
+    if _is_ours(parsed.sender_email, ours):
         return _ignore(message, f"loop: sent from our own address {parsed.sender_email}")
     if parsed.auto_reason:
         return _ignore(message, parsed.auto_reason)
 
-    sender = User.objects.filter(email__iexact=parsed.sender_email).first()
+    sender = User.objects.filter(email=parsed.sender_email).first()  # stored lower-case: the unique index
     if sender is not None and not sender.is_active:
         return _ignore(message, f"sender {parsed.sender_email} is deactivated")
     thread = threads.find_thread(parsed, sender)

@@ -37,6 +37,7 @@ def by_message_id(parsed: Parsed) -> Thread | None:
     found = {
         m.key: m.request
         for m in InboundMessage.objects.filter(key__in=keys, request__isnull=False, request__deleted_at__isnull=True)
+        .order_by()
         .select_related("request")
         .only("key", "request")
     }
