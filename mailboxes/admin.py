@@ -127,7 +127,7 @@ class QuarantinedFilter(admin.SimpleListFilter):
 class InboundMessageAdmin(admin.ModelAdmin):
     list_display = ("received_at", "sender", "subject", "mailbox", "status", "reason_short", "request_link")
     list_filter = (QuarantinedFilter, "mailbox", "channel")
-    search_fields = ("key", "sender", "subject")
+    search_fields = ("key", "sender", "subject", "=request__public_id", "=follows_request__public_id")
     list_select_related = ("mailbox", "request")
     actions = ["retry_import"]
     fields = (

@@ -2,6 +2,7 @@
 and whether a machine sent it. Pure functions over Python's email package (policy=default); no
 database, so every rule is tested on bytes alone."""
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -20,14 +21,27 @@ _reply_parser = EmailReplyParser(languages=REPLY_LANGUAGES)
 
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 KEY_MAX = 255
+THREAD_IDS_MAX = 50
 
 
 class Unparseable(Exception):
     """The message cannot be read well enough to import it."""
 
 
+class _Policy(policy.EmailPolicy):
+    """policy.default, with the header objects it builds remembered: it builds one at every read of
+    a header (Content-Type is read about ten times a message), which was most of a parse."""
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 (one policy object, living as long as the process)
+    def header_fetch_parse(self, name, value):
+        return super().header_fetch_parse(name, value)
+
+
+POLICY = _Policy()
+
+
 def parse(raw: bytes) -> EmailMessage:
-    return BytesParser(policy=policy.default).parsebytes(raw)
+    return BytesParser(policy=POLICY).parsebytes(raw)
 
 
 def message_ids(value: str | None) -> list[str]:
@@ -163,8 +177,9 @@ class Parsed:
 
     @property
     def thread_ids(self) -> list[str]:
-        """Ids to thread on, most telling first: In-Reply-To, then References newest first."""
-        return list(dict.fromkeys([*self.in_reply_to, *reversed(self.references)]))
+        """Ids to thread on, most telling first: In-Reply-To, then References newest first (at most
+        THREAD_IDS_MAX: a thread's recent ids name its request as well as all of them)."""
+        return list(dict.fromkeys([*self.in_reply_to, *reversed(self.references)]))[:THREAD_IDS_MAX]
 
 
 def _addresses(msg: EmailMessage, name: str) -> list[str]:

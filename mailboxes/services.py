@@ -387,9 +387,12 @@ def _comment(message, parsed, sender: User, request: Request, content: str, *, i
     uploads, notes = _files_and_notes(parsed)
     content = _with_notes(content, notes) or "(no text; see the attachments)"
     try:
-        comment = tickets.reply_post(
-            actor=sender, request=request, content=content, is_internal=internal, files=uploads
-        )
+        if uploads:
+            comment = tickets.reply_post(
+                actor=sender, request=request, content=content, is_internal=internal, files=uploads
+            )
+        else:  # the same service reply_post starts with, one savepoint fewer
+            comment = tickets.comment_add(actor=sender, request=request, content=content, is_internal=internal)
     except NotFound as exc:
         raise NotFound(f"#{request.number} is out of reach of {sender.email}") from exc
     message.status = MessageStatus.IMPORTED

@@ -241,9 +241,8 @@ def main() -> None:
         print(f"  {name:48} {ms:7.3f} ms  {queries} queries")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            sql, params = InboundMessage.objects.filter(
-                key__in=[received_id], request__isnull=False
-            ).query.sql_with_params()
+            lookup = InboundMessage.objects.filter(key__in=[received_id], request__isnull=False).order_by()
+            sql, params = lookup.query.sql_with_params()
             cursor.execute("EXPLAIN ANALYZE " + sql, params)
             print("\nplan of the received-Message-ID lookup:\n  " + "\n  ".join(row[0] for row in cursor.fetchall()))
 
