@@ -380,7 +380,21 @@ def _reply(message: InboundMessage, parsed: parsing.Parsed, sender: User, thread
             follows=request,
             preface=f"(Follow-up to closed request #{request.number}: {request.title})",
         )
-    _comment(message, parsed, sender, request, content, internal=False, how=thread.how)
+    try:
+        _comment(message, parsed, sender, request, content, internal=False, how=thread.how)
+    except ValidationFailed as exc:
+        if not is_requester:
+            raise
+        # The rules refuse the requester's answer on this request (settled, past its reopen window):
+        # as for a closed one, their mail opens a new request that names the old one.
+        return _open(
+            message,
+            parsed,
+            sender,
+            reason=f"reply to #{request.number} refused ({exc.message}); opened a new request",
+            follows=request,
+            preface=f"(Follow-up to request #{request.number}: {request.title})",
+        )
 
 
 def _comment(message, parsed, sender: User, request: Request, content: str, *, internal: bool, how: str) -> None:

@@ -195,6 +195,23 @@ def test_a_reply_to_a_closed_request_opens_a_new_one_that_links_to_it(receive, c
     assert closed_request.status == Status.CLOSED and not closed_request.comments.exists()
 
 
+def test_a_reply_the_rules_refuse_opens_a_new_request_that_links_to_the_old_one(
+    receive, corpus_values, thread_request, monkeypatch
+):
+    # E.g. a resolved request past its reopen window: comment_add refuses the requester's answer.
+    from helpdesk.errors import ValidationFailed
+
+    def refuse(**kwargs):
+        raise ValidationFailed.for_field("content", "this request was solved more than 7 days ago")
+
+    monkeypatch.setattr(tickets, "comment_add", refuse)
+    message = receive(corpus.load("gmail_reply", **corpus_values)).message
+    assert message.status == MessageStatus.IMPORTED
+    assert message.request != thread_request and message.follows_request == thread_request
+    assert f"Follow-up to request #{thread_request.number}" in message.request.description
+    assert "solved more than 7 days ago" in message.reason
+
+
 def test_an_agent_reply_to_a_closed_request_is_kept_as_an_internal_note(receive, closed_request, agent):
     raw = plain(sender="alice@example.com", subject="Re: done", In_Reply_To=message_id_for(closed_request.public_id))
     message = receive(raw).message
