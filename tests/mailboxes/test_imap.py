@@ -145,6 +145,8 @@ def test_a_mailbox_being_polled_is_not_polled_twice_at_once(imap, imap_mailbox):
 
 
 def test_the_beat_task_polls_every_active_mailbox(imap, imap_mailbox, settings):
+    beat = settings.CELERY_BEAT_SCHEDULE["poll-mailboxes"]
+    assert beat == {"task": "mailboxes.tasks.poll_mailboxes", "schedule": settings.EMAIL_INTAKE_POLL_SECONDS}
     imap.append(corpus.load("html_only"))
     assert poll_mailboxes() == 1  # eager in unit tests: runs the poll here
     assert Request.objects.filter(title="Cannot log in to the portal").exists()
