@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "portal",
     "surveys",
     "notifications",
+    "mailboxes",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +220,8 @@ CELERY_TIMEZONE = "UTC"
 SLA_SWEEP_SECONDS = float(env_str("SLA_SWEEP_SECONDS", "60"))
 # Notifications and webhooks (notifications/): how often beat looks for deliveries that are due.
 NOTIFY_SWEEP_SECONDS = float(env_str("NOTIFY_SWEEP_SECONDS", "15"))
+# Email intake (mailboxes/): how often beat polls each active IMAP mailbox.
+EMAIL_INTAKE_POLL_SECONDS = float(env_str("EMAIL_INTAKE_POLL_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.tasks.sweep_due_clocks", "schedule": SLA_SWEEP_SECONDS},
     "upload-leftovers": {"task": "tickets.tasks.clean_upload_leftovers", "schedule": 3600},
@@ -226,6 +229,7 @@ CELERY_BEAT_SCHEDULE = {
     # The outbox (notifications/): anything due that no after-commit task took, then old rows.
     "notifications-sweep": {"task": "notifications.tasks.sweep_outbox", "schedule": NOTIFY_SWEEP_SECONDS},
     "notifications-prune": {"task": "notifications.tasks.prune_deliveries", "schedule": 86400},
+    "poll-mailboxes": {"task": "mailboxes.tasks.poll_mailboxes", "schedule": EMAIL_INTAKE_POLL_SECONDS},
 }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -279,6 +283,13 @@ WEBHOOK_CONNECT_TIMEOUT = float(env_str("WEBHOOK_CONNECT_TIMEOUT", "3"))
 WEBHOOK_READ_TIMEOUT = float(env_str("WEBHOOK_READ_TIMEOUT", "10"))
 WEBHOOK_DISABLE_AFTER_HOURS = env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24)
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+# Mail from an address no user has: "create" makes the sender a requester; "refuse" ignores the mail.
+EMAIL_INTAKE_UNKNOWN_SENDERS = env_str("EMAIL_INTAKE_UNKNOWN_SENDERS", "create").strip().lower()
+if EMAIL_INTAKE_UNKNOWN_SENDERS not in ("create", "refuse"):
+    raise ImproperlyConfigured("EMAIL_INTAKE_UNKNOWN_SENDERS must be 'create' or 'refuse'.")
+# The largest raw message POST /v1/mailboxes/:id/inbound takes (bigger: 413). Files inside still
+# obey ATTACHMENT_MAX_BYTES one by one; a message carries them base64-encoded (a third larger).
+EMAIL_INTAKE_MAX_BYTES = env_int("EMAIL_INTAKE_MAX_BYTES", 50 * 1024 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

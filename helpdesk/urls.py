@@ -16,6 +16,7 @@ v1 = [
     path("", include("accounts.api.urls")),
     path("", include("surveys.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("mailboxes.api.urls")),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file (?script): our CSP allows no inline script.
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -16,6 +16,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Group, Role, SignupRequest, User, hash_token
 from accounts.services import token_issue
+from mailboxes.services import mailbox_create
+from mailboxes.services import message_receive as mailbox_receive
 from notifications.models import NotificationPreference, WebhookEndpoint
 from sla.models import BusinessCalendar, PendingRebuild, SlaTier
 from sla.services import clocks_rebuild, sla_defaults_install
@@ -113,6 +115,7 @@ def one_of_everything(live_request, agent, requester, admin_user):
     request_update(actor=agent, request=live_request, changes={"status": "resolved"})  # sends the survey
     NotificationPreference.objects.create(user=agent, sla_at_risk=False)
     WebhookEndpoint.objects.create(url="https://hooks.example.com/helpdesk", events=["request.created"])
+    mailbox_receive(mailbox=mailbox_create(actor=None, name="Support", address="support@example.com")[0], raw=b"x")
     return comment
 
 

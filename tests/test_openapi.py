@@ -105,6 +105,12 @@ EXPECTED_OPERATION_IDS = {
     ("/v1/webhooks/{webhook_id}", "delete"): "webhooks_delete",
     ("/v1/webhooks/{webhook_id}/test", "post"): "webhooks_test",
     ("/v1/webhooks/{webhook_id}/deliveries", "get"): "webhooks_deliveries_list",
+    ("/v1/mailboxes", "get"): "mailboxes_list",
+    ("/v1/mailboxes", "post"): "mailboxes_create",
+    ("/v1/mailboxes/{mailbox_id}", "get"): "mailboxes_get",
+    ("/v1/mailboxes/{mailbox_id}", "patch"): "mailboxes_update",
+    ("/v1/mailboxes/{mailbox_id}", "delete"): "mailboxes_delete",
+    ("/v1/mailboxes/{mailbox_id}/inbound", "post"): "mailboxes_inbound_create",
 }
 
 
@@ -145,6 +151,7 @@ def test_page_and_limit_declare_the_bounds_the_api_enforces(schema, admin_user, 
         "/v1/surveys/ratings",
         "/v1/webhooks",
         "/v1/webhooks/{webhook_id}/deliveries",
+        "/v1/mailboxes",
     }
     for _, op in paged:
         params = {p["name"]: p["schema"] for p in op["parameters"]}
@@ -169,7 +176,8 @@ def test_json_bodies_are_declared_as_json_only_and_the_upload_as_multipart(schem
     }
     upload = ("/v1/requests/{request_id}/attachments", "post")
     assert bodies.pop(upload) == {"multipart/form-data"}
-    assert len(bodies) == 10  # 8, and the webhooks create and update
+    assert bodies.pop(("/v1/mailboxes/{mailbox_id}/inbound", "post")) == {"message/rfc822"}
+    assert len(bodies) == 12  # 8, the webhooks' and the mailboxes' create and update
     assert all(types == {"application/json"} for types in bodies.values()), bodies
 
 

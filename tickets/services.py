@@ -175,8 +175,12 @@ def request_create(
     requester_email: str | None = None,
     requester_name: str = "",
     source: str = Source.PORTAL,
+    routed_group: Group | None = None,
 ) -> Request:
-    """Opens a request. Agents may open it for a requester (by id, or by email, made if new)."""
+    """Opens a request. Agents may open it for a requester (by id, or by email, made if new).
+
+    routed_group: the group a channel routes its new requests to (a mailbox's group), whoever the
+    actor is; an explicit assigned_group wins."""
     if not actor.is_agent:
         if assigned_to or assigned_group:
             raise PermissionDenied("Requesters cannot assign requests.", fields={"assigned_to": ["agents only"]})
@@ -193,7 +197,7 @@ def request_create(
     else:
         requester = actor
 
-    group = _group(assigned_group, field="assigned_group") if assigned_group else None
+    group = _group(assigned_group, field="assigned_group") if assigned_group else routed_group
     assignee = _user(assigned_to, field="assigned_to") if assigned_to else None
     assignee, group = _resolve_assignment(assignee=assignee, group=group, group_given=False)
     tag_names = _clean_tags(tags)
