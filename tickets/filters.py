@@ -27,6 +27,29 @@ ORDERINGS = {
     "sla": (F("sla_due_at").asc(nulls_last=True), "-created_at", "-id"),
     "-sla": (F("sla_due_at").desc(nulls_last=True), "created_at", "id"),
 }
+DEFAULT_ORDERING = "-createdAt"
+# With updatedSince and no ordering: what changed, oldest change first, so a sync resumes where it stopped.
+UPDATED_SINCE_ORDERING = "updatedAt"
+
+# The keyset of each ordering, for cursor pagination: (field, descending, may be null) in order; the
+# last key is unique. Nulls sort last in both directions, as in ORDERINGS.
+ORDERING_KEYS = {
+    "-createdAt": (("created_at", True, False), ("id", True, False)),
+    "createdAt": (("created_at", False, False), ("id", False, False)),
+    "-updatedAt": (("seen_updated_at", True, False), ("id", True, False)),
+    "updatedAt": (("seen_updated_at", False, False), ("id", False, False)),
+    "sla": (("sla_due_at", False, True), ("created_at", True, False), ("id", True, False)),
+    "-sla": (("sla_due_at", True, True), ("created_at", False, False), ("id", False, False)),
+}
+
+
+def ordering_name(filters: dict) -> str:
+    """The ordering a list call uses: the one asked for, else updatedAt after updatedSince, else newest first."""
+    if filters.get("ordering"):
+        return filters["ordering"]
+    return UPDATED_SINCE_ORDERING if filters.get("updatedSince") else DEFAULT_ORDERING
+
+
 # Each ordering is served by an index in the same order (nulls last included; migrations 0006-0008),
 # so a page reads `limit` index entries instead of sorting every match.
 
@@ -82,6 +105,8 @@ class RequestFilter(django_filters.FilterSet):
     groupId = django_filters.CharFilter(method="by_group", max_length=64)
     createdAfter = DateOrDateTimeFilter(field_name="created_at", lookup_expr="gte")
     createdBefore = DateOrDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    # seen_updated_at: the updatedAt the viewer is shown (requesters: the last change they can see).
+    updatedSince = DateOrDateTimeFilter(field_name="seen_updated_at", lookup_expr="gte")
     slaStatus = django_filters.ChoiceFilter(field_name="sla_status", choices=ClockStatus.choices)
     ordering = django_filters.ChoiceFilter(
         choices=[(name, name) for name in ORDERINGS], method="order", empty_label=None
