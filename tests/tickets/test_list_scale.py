@@ -202,3 +202,25 @@ def test_past_the_bound_postgresql_estimates_within_ten_percent_after_analyze(re
     # Never below the bound, even when the planner guesses low.
     few = Request.objects.filter(status="open", title__startswith="")
     assert paging.bounded_total(few)[0] >= 51
+
+
+# --- free text on PostgreSQL: two plans, the same matches ---------------------------------------------
+
+
+@pytest.mark.parametrize("probe", [100, 2])
+def test_search_finds_the_same_requests_whether_they_are_few_or_many(requester, agent, monkeypatch, probe):
+    if connection.vendor != "postgresql":
+        pytest.skip("the stored vector and both plans are PostgreSQL's: runs on the PostgreSQL pass")
+    from tests.factories import CommentFactory
+    from tickets import search
+
+    monkeypatch.setattr(search, "PROBE", probe)  # 2: more matches than the probe, the row-by-row plan
+    in_title = RequestFactory.create_batch(3, requester=requester, title="Printer jams", description="x")
+    in_comment = RequestFactory(requester=requester, title="Other", description="y")
+    CommentFactory(request=in_comment, author=agent, content="the PRINTER on floor 3")
+    RequestFactory.create_batch(3, requester=requester, title="VPN drops", description="z")
+    deleted = RequestFactory(requester=requester, title="Printer gone", deleted_at=timezone.now())
+    found = set(search.matching(Request.objects.all(), "print"))
+    assert found == {*in_title, in_comment} and deleted not in found
+    assert set(search.matching(Request.objects.all(), "printer jams")) == set(in_title)
+    assert list(search.matching(Request.objects.all(), "zebra")) == []
