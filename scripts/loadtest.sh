@@ -18,3 +18,12 @@ for _ in $(seq 1 100); do
     sleep 0.3
 done
 $BIN/python scripts/loadtest.py --url "http://127.0.0.1:$PORT" --duration "$DURATION" --concurrency "$CONCURRENCY"
+
+# Where the time went: CPU seconds used since they started by the web workers, the Celery worker and
+# the PostgreSQL backends serving this database (persistent connections: one per process).
+cpu() { local total=0; for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done
+    echo "scale=1; $total / $(getconf CLK_TCK)" | bc; }
+DB=${DATABASE_URL##*/}
+echo "CPU seconds: web workers $(cpu $(pgrep -f 'helpdesk-web|gunicorn helpdesk.wsgi')), celery $(cpu $(pgrep -f 'celery -A helpdesk')), \
+PostgreSQL backends of $DB $(cpu $(psql -h 127.0.0.1 -U postgres -Atc "select pid from pg_stat_activity where datname = '$DB'"))"

@@ -24,7 +24,7 @@ from sla.services import CLOCK_COLUMNS, copy_rows, db_time, write_clocks
 from tickets.management import fake
 from tickets.models import Category, Comment, EventKind, Priority, Request, RequestEvent, Source, Status, Tag
 
-from ..copy import copy_models
+from ..copy import insert_models, reserve_ids
 
 AGENT_DOMAIN = "staff.example.com"
 REQUESTER_DOMAIN = "customers.example.com"
@@ -65,7 +65,6 @@ TAG_COUNT_WEIGHTS = {0: 45, 1: 35, 2: 15, 3: 5}
 YEAR = timedelta(days=365)
 MIN_CLOSED_AGE = timedelta(hours=2)
 CHUNK = 5000  # requests built and inserted at a time, with their comments, tags and events
-NEXT_IDS = "SELECT nextval(pg_get_serial_sequence('tickets_request', 'id')) FROM generate_series(1, %s)"
 
 
 class Command(BaseCommand):
@@ -277,23 +276,10 @@ class _RequestBuilder:
         # The SLA columns are set before the insert and the clocks written after it, so no request row
         # is written twice. A seeded request has no status change events: the engine needs none.
         clocks = self._sla(requests) if self.sla_config is not None else []
-        copying = connection.vendor == "postgresql"
-        if copying:
-            # Ids from the sequence first, then one COPY per table: no per-row INSERT, no id round trip.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence('tickets_request', 'id')) FROM generate_series(1, %s)",
-                    [count],
-                )
-                for request, (pk,) in zip(requests, cursor.fetchall(), strict=True):
-                    request.pk = pk
-            copy_models(Request, requests)
-        else:
-            Request.objects.bulk_create(requests, batch_size=batch_size)
-            if requests[0].pk is None:  # a backend that cannot return ids from a bulk insert
-                pks = dict(Request.all_objects.filter(public_id__in=ids).values_list("public_id", "pk"))
-                for request in requests:
-                    request.pk = request.id = pks[request.public_id]
+        # Ids first, then one COPY (PostgreSQL) or one prepared INSERT (SQLite) per table.
+        for request, pk in zip(requests, reserve_ids(Request, count), strict=True):
+            request.pk = pk
+        insert_models(Request, requests)
 
         comments, events, links = [], [], []
         TagLink = Request.tags.through
@@ -308,14 +294,9 @@ class _RequestBuilder:
                 fake.public_ids("cmt_", len(comments)), comments, strict=True
             )
         ]
-        if copying:
-            copy_models(Comment, comment_rows)
-            copy_models(RequestEvent, events)
-            copy_models(TagLink, links)
-        else:
-            Comment.objects.bulk_create(comment_rows, batch_size=batch_size)
-            RequestEvent.objects.bulk_create(events, batch_size=batch_size)
-            TagLink.objects.bulk_create(links, batch_size=batch_size)
+        insert_models(Comment, comment_rows)
+        insert_models(RequestEvent, events)
+        insert_models(TagLink, links)
         if clocks:
             rows = [
                 (request.pk, *clock)
