@@ -21,6 +21,10 @@ STATEMENTS = [
     ),
     (f"CREATE INDEX req_status_sla ON tickets_request (status, {SLA}) {LIVE}", "DROP INDEX IF EXISTS req_status_sla"),
     (
+        f"CREATE INDEX req_status_sla_desc ON tickets_request (status, sla_due_at DESC NULLS LAST, created_at, id) {LIVE}",
+        "DROP INDEX IF EXISTS req_status_sla_desc",
+    ),
+    (
         f"CREATE INDEX req_assignee_sla ON tickets_request (assigned_to_id, {SLA}) INCLUDE (status, priority) {LIVE}",
         "DROP INDEX IF EXISTS req_assignee_sla",
     ),
