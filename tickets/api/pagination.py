@@ -27,8 +27,9 @@ from helpdesk.paging import bounded_total
 from ..filters import ORDERING_KEYS
 
 CURSOR_SALT = "tickets.api.requests-cursor"
-# Parameters that do not change which requests a list holds; the rest are its filters.
-NOT_FILTERS = {"page", "limit", "cursor"}
+# Parameters that do not change which requests a list holds (include: what each item carries); the
+# rest are its filters, which a cursor must be sent with again.
+NOT_FILTERS = {"page", "limit", "cursor", "include"}
 
 
 def _fingerprint(params, ordering: str) -> str:
