@@ -21,13 +21,19 @@ import django  # noqa: E402
 
 django.setup()
 
+from datetime import timedelta  # noqa: E402
+
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.http import QueryDict  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts.models import Group, User  # noqa: E402
 from accounts.services import token_issue  # noqa: E402
+from tickets.filters import ORDERINGS  # noqa: E402
 from tickets.models import Request  # noqa: E402
 
 
@@ -38,7 +44,8 @@ def client_for(user) -> APIClient:
 
 
 def measure(client, url, repeat):
-    timings, queries = [], 0
+    """Median server time, median time in SQL (as the database driver saw it), and the query count."""
+    timings, sql, queries = [], [], 0
     for _ in range(repeat):
         with CaptureQueriesContext(connection) as captured:
             start = time.perf_counter()
@@ -46,7 +53,8 @@ def measure(client, url, repeat):
             timings.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.content[:300]
         queries = len(captured)
-    return statistics.median(timings), queries
+        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+    return statistics.median(timings), statistics.median(sql), queries
 
 
 def main():
@@ -65,9 +73,21 @@ def main():
     requester = User.objects.get(pk=requester)
     as_agent, as_requester = client_for(agent), client_for(requester)
 
-    print(f"{connection.vendor}, {Request.objects.count():,} requests; median of {args.repeat} calls")
+    print(f"{connection.vendor}, {Request.objects.count():,} requests; median of {args.repeat} calls (server time)")
+    busiest = User.objects.filter(role="agent").annotate(n=Count("assigned_requests")).order_by("-n").first() or agent
+    near_end = end_cursor(agent, "-createdAt")
     cases = [
         ("agent", as_agent, "/v1/requests?limit=20"),
+        ("agent", as_agent, "/v1/requests?status=open&limit=20"),
+        ("agent", as_agent, f"/v1/requests?priority=high&groupId={group.public_id}&limit=20"),
+        ("agent", as_agent, f"/v1/requests?assignedTo={busiest.public_id}&limit=20"),
+        ("agent", as_agent, "/v1/requests?slaStatus=breached&limit=20"),
+        *[("agent", as_agent, f"/v1/requests?ordering={o}&limit=20") for o in ORDERINGS],
+        ("agent", as_agent, "/v1/requests?status=open&ordering=updatedAt&limit=20"),
+        ("agent", as_agent, "/v1/requests?page=1000&limit=20"),
+        ("agent", as_agent, "/v1/requests?cursor=&limit=20"),
+        ("agent", as_agent, f"/v1/requests?cursor={near_end}&limit=20"),
+        ("agent", as_agent, f"/v1/requests?updatedSince={timezone.now().date() - timedelta(days=2)}&limit=100"),
         ("agent", as_agent, "/v1/requests?limit=100"),
         ("agent", as_agent, "/v1/requests?status=open&priority=high&limit=100"),
         ("agent", as_agent, f"/v1/requests?assignedTo={agent.public_id}&limit=100"),
@@ -76,9 +96,23 @@ def main():
         ("agent", as_agent, "/v1/requests?page=400&limit=100"),
         ("requester", as_requester, "/v1/requests?limit=100"),
     ]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     for who, client, url in cases:
-        ms, queries = measure(client, url, args.repeat)
-        print(f"{ms:8.1f} ms  {queries} queries  {who:9}  {url}")
+        ms, sql, queries = measure(client, url, args.repeat)
+        shown = url if len(url) < 110 else url[:60] + "…(a cursor at the last page)"
+        print(f"{ms:8.1f} ms  (SQL {sql:6.1f} ms)  {queries} queries  {who:9}  {shown}")
+
+
+def end_cursor(agent, ordering) -> str:
+    """A cursor just before the last page of the whole list: what a walk of every request reaches."""
+    from tickets.api.pagination import _fingerprint, _make_cursor
+    from tickets.selectors import request_list
+
+    rows = request_list(user=agent, filters={"ordering": {"-createdAt": "createdAt"}[ordering]})
+    row = list(rows[20:21])[0]
+    return _make_cursor(row, ordering, _fingerprint(QueryDict(""), ordering))
 
 
 if __name__ == "__main__":

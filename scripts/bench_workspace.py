@@ -35,7 +35,7 @@ from tickets.models import Comment, Request  # noqa: E402
 
 
 def measure(client, url, repeat, *, cold_cache=False):
-    timings, queries = [], 0
+    timings, sql, queries = [], [], 0
     for _ in range(repeat):
         if cold_cache:
             cache.clear()
@@ -45,9 +45,10 @@ def measure(client, url, repeat, *, cold_cache=False):
             timings.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (url, response.status_code)
         queries = len(captured)
+        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
     timings.sort()
     p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-    return statistics.median(timings), p95, queries
+    return statistics.median(timings), p95, statistics.median(sql), queries
 
 
 def request_with_comments(agent, count=50) -> Request:
@@ -79,7 +80,7 @@ def main():
     busy = request_with_comments(agent)
 
     print(f"{connection.vendor}, {Request.objects.count():,} requests; {args.repeat} calls each, server time")
-    print(f"{'p50':>9} {'p95':>9}  queries  page")
+    print(f"{'p50':>9} {'p95':>9} {'SQL p50':>9}  queries  page")
     cases = [
         ("/agent/", {}),
         ("/agent/?status=open&status=assigned&status=in_progress", {}),
@@ -93,9 +94,9 @@ def main():
         ("/agent/views/counts", {}),
     ]
     for url, options in cases:
-        p50, p95, queries = measure(client, url, args.repeat, **options)
+        p50, p95, sql, queries = measure(client, url, args.repeat, **options)
         label = url + ("  (cold: every view counted)" if options.get("cold_cache") else "")
-        print(f"{p50:7.1f}ms {p95:7.1f}ms  {queries:7}  {label}")
+        print(f"{p50:7.1f}ms {p95:7.1f}ms {sql:7.1f}ms  {queries:7}  {label}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ Conventions:
 """
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,9 @@ class Calendar:
     # weekday (0 = Monday) -> opening intervals in local wall time; end time.max = until midnight.
     hours: dict[int, tuple[tuple[time, time], ...]]
     holidays: frozenset[date] = frozenset()  # local dates closed all day
+    # Memo of _local_day_intervals: a rebuild of a million requests asks for the same few hundred days
+    # over and over. Not part of the calendar's value (not compared, not shown).
+    _days: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
 
 ALWAYS_OPEN = Calendar(tz=ZoneInfo("UTC"), hours={weekday: ((time(0), time.max),) for weekday in range(7)})
@@ -126,8 +129,15 @@ def _has_hours(calendar: Calendar) -> bool:
     return any(calendar.hours.get(weekday) for weekday in range(7))
 
 
-def _local_day_intervals(calendar: Calendar, day: date) -> list[Interval]:
-    """The opening intervals of one local date, in UTC, sorted by start."""
+def _local_day_intervals(calendar: Calendar, day: date) -> tuple[Interval, ...]:
+    """The opening intervals of one local date, in UTC, sorted by start (memoised per calendar)."""
+    known = calendar._days.get(day)
+    if known is None:
+        known = calendar._days[day] = tuple(_compute_day_intervals(calendar, day))
+    return known
+
+
+def _compute_day_intervals(calendar: Calendar, day: date) -> list[Interval]:
     if day in calendar.holidays:
         return []
     tz = calendar.tz

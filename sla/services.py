@@ -45,43 +45,57 @@ def _locked(request_ids: list[int], *, skip_locked: bool = False) -> QuerySet[Re
 def _recompute_locked(requests: list[Request], *, now: datetime, config: SlaConfig) -> None:
     """Brings the clocks and SLA columns of these requests, locked by the caller with their requester
     loaded, up to date in a fixed number of queries. Clocks are read under the lock, so a status move
-    is recorded once however many recomputes and sweeps run at once."""
+    is recorded once however many recomputes and sweeps run at once. Only what changed is written: a
+    clock whose status, target, counted time and next check are all the same is left as it is (its
+    computed_at is when its values last changed), and a request's row only when its SLA columns move."""
     ids = [r.pk for r in requests]
-    stored: dict[int, dict[str, SlaClock]] = defaultdict(dict)
-    for clock in SlaClock.objects.filter(request_id__in=ids).order_by():
-        stored[clock.request_id][clock.kind] = clock
+    stored: dict[int, dict[str, tuple]] = defaultdict(dict)
+    for pk, request_id, kind, *values in (
+        SlaClock.objects.filter(request_id__in=ids)
+        .order_by()
+        .values_list("pk", "request_id", "kind", "status", "target_at", "elapsed_seconds", "next_check_at")
+    ):
+        stored[request_id][kind] = (pk, *values)
     changes = status_changes(ids)
 
-    clocks, moves, moved_requests = [], [], []
+    clocks, stale, moves, moved_requests = [], [], [], []
+
+    def keep(request_id, kind, status, due, elapsed, check):
+        before = stored[request_id].get(kind)
+        if before is not None and before[1:] == (status, due, elapsed, check):
+            return  # unchanged: no write
+        if before is not None:
+            stale.append(before[0])
+        clocks.append((request_id, kind, status, db_time(due), elapsed, db_time(check), db_time(now)))
+
     for request in requests:
         if request.deleted_at is not None:  # off the sweep, as they were
-            clocks += [
-                (request.pk, c.kind, c.status, db_time(c.target_at), c.elapsed_seconds, None, db_time(c.computed_at))
-                for c in stored[request.pk].values()
-            ]
+            for kind, (_, status, due, elapsed, _check) in list(stored[request.pk].items()):
+                keep(request.pk, kind, status, due, elapsed, None)
             continue
         sla = compute_request_sla(request, config=config, changes=changes[request.pk], now=now)
         for kind, result in zip(engine.KINDS, (sla.first_response, sla.resolution), strict=True):
             before = stored[request.pk].get(kind)
-            if before is not None and before.status != result.status and result.status in NOTABLE:
+            if before is not None and before[1] != result.status and result.status in NOTABLE:
                 moves.append(
                     RequestEvent(
                         request_id=request.pk,
                         kind=EventKind.SLA,
                         field=kind,
-                        old_value=before.status,
+                        old_value=before[1],
                         new_value=result.status,
                         created_at=now,
                     )
                 )
-            elapsed, due, check = int(result.elapsed.total_seconds()), result.target_at, result.next_change_at
-            clocks.append((request.pk, kind, result.status, db_time(due), elapsed, db_time(check), db_time(now)))
+            elapsed = int(result.elapsed.total_seconds())
+            keep(request.pk, kind, result.status, result.target_at, elapsed, result.next_change_at)
         columns = (sla.tier, sla.worst_status, sla.nearest_due)
         if columns != (request.sla_tier, request.sla_status, request.sla_due_at):
             request.sla_tier, request.sla_status, request.sla_due_at = columns
             moved_requests.append(request)
-    SlaClock.objects.filter(request_id__in=ids).delete()
-    _execute_many(CLOCK_INSERT, clocks)
+    if stale:
+        SlaClock.objects.filter(pk__in=stale).delete()
+    write_clocks(clocks)
     reactions.events_recorded(RequestEvent.objects.bulk_create(moves))
     _execute_many(SLA_COLUMNS_UPDATE, [(r.sla_tier, r.sla_status, db_time(r.sla_due_at), r.pk) for r in moved_requests])
 
@@ -108,6 +122,30 @@ def _execute_many(sql: str, rows: list[tuple]) -> None:
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
+
+
+CLOCK_COLUMNS = ("request_id", "kind", "status", "target_at", "elapsed_seconds", "next_check_at", "computed_at")
+# From this many rows on PostgreSQL, COPY: one stream instead of a statement per row.
+COPY_FROM_ROWS = 200
+
+
+def copy_rows(table: str, columns: tuple[str, ...], rows) -> bool:
+    """Streams rows into a table with PostgreSQL's COPY; False (nothing done) on other databases."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        statement = f"COPY {_q(table)} ({', '.join(columns)}) FROM STDIN"  # our own names, never input
+        with cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    return True
+
+
+def write_clocks(rows: list[tuple]) -> None:
+    """Inserts clock rows (CLOCK_COLUMNS, times already adapted by db_time)."""
+    if len(rows) >= COPY_FROM_ROWS and copy_rows(SlaClock._meta.db_table, CLOCK_COLUMNS, rows):
+        return
+    _execute_many(CLOCK_INSERT, rows)
 
 
 @transaction.atomic
@@ -177,17 +215,39 @@ def clocks_rebuild_if_pending() -> int | None:
     return clocks_rebuild() if deleted else None
 
 
-def clocks_rebuild(*, chunk: int = 1000) -> int:
+# What the engine reads of a request and its requester, and what the recompute writes back: a
+# rebuild loads nothing else (the descriptions alone would be most of the bytes of a million rows).
+ENGINE_FIELDS = (
+    "priority",
+    "status",
+    "assigned_group_id",
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "resolved_at",
+    "deleted_at",
+    "sla_tier",
+    "sla_status",
+    "sla_due_at",
+    "requester__is_vip",
+)
+
+
+def clocks_rebuild(*, chunk: int = 5000) -> int:
     """Recomputes every live request's clocks in chunks (after seeding, or after changing tiers or
-    calendars): a few queries per chunk, not per request."""
-    config, now, count = load_config(), timezone.now(), 0
-    ids = list(Request.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), chunk):
+    calendars): a few queries per chunk, not per request. Clocks are written with COPY on PostgreSQL,
+    and a request's row is written only when its SLA columns change (never twice)."""
+    config, now, count, last = load_config(), timezone.now(), 0, 0
+    while True:
+        # Keyset chunks of live requests in id order (each chunk its own transaction, its rows locked).
+        ids = list(Request.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk])
+        if not ids:
+            return count
         with transaction.atomic():
-            requests = list(_locked(ids[start : start + chunk]).order_by("pk"))
+            requests = list(_locked(ids).only(*ENGINE_FIELDS).order_by("pk"))
             _recompute_locked(requests, now=now, config=config)
         count += len(requests)
-    return count
+        last = ids[-1]
 
 
 @transaction.atomic

@@ -277,3 +277,20 @@ def test_readme_points_at_nothing_outside_the_repository():
     for link in re.findall(r"\]\(([^)#:]+)\)", readme):  # relative Markdown links
         assert (ROOT / link).exists(), link
     assert "docs/api.md" in readme
+
+
+def test_the_request_list_documents_cursor_pagination_updated_since_and_estimated_totals(schema):
+    operation = schema["paths"]["/v1/requests"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert {"cursor", "updatedSince", "page", "limit"} <= set(parameters)
+    assert "nextCursor" in parameters["cursor"]["description"]
+    assert "-sla" in parameters["ordering"]["schema"]["enum"]
+    assert "estimate" in operation["description"] and "keyset" in operation["description"]
+    components = schema["components"]["schemas"]
+    assert components["RequestPagination"]["oneOf"] == [
+        {"$ref": "#/components/schemas/Pagination"},
+        {"$ref": "#/components/schemas/CursorPagination"},
+    ]
+    cursor_page = components["CursorPagination"]
+    assert set(cursor_page["required"]) == {"limit", "total", "totalEstimated", "pages", "nextCursor"}
+    assert cursor_page["properties"]["nextCursor"]["nullable"] is True

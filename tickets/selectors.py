@@ -12,7 +12,7 @@ from helpdesk.errors import NotFound, PermissionDenied, ValidationFailed
 from helpdesk.paging import COUNT_CAP
 from sla.selectors import sla_for_request
 
-from .filters import QueueFilter, RequestFilter
+from .filters import QueueFilter, RequestFilter, ordering_name
 from .models import Attachment, Category, Comment, Macro, Request, SavedView
 
 QUEUE_DEFAULT_SORT = "sla"
@@ -61,7 +61,10 @@ def as_seen_by(user: User, request: Request) -> Request:
 
 
 def request_list(*, user: User, filters: dict | None = None) -> QuerySet[Request]:
-    filterset = RequestFilter(data=filters or {}, queryset=visible_requests(user))
+    """The /v1 list: visible requests, filtered, in the ordering `ordering_name(filters)` names."""
+    filters = dict(filters or {})
+    filters["ordering"] = ordering_name(filters)
+    filterset = RequestFilter(data=filters, queryset=visible_requests(user))
     if not filterset.is_valid():
         errors = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
         raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)

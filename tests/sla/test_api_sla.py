@@ -72,9 +72,12 @@ def test_ordering_by_sla_puts_the_nearest_target_first_and_stopped_clocks_last(
 
     data = api_for(agent).get("/v1/requests?ordering=sla").json()["data"]["requests"]
     assert [r["title"] for r in data] == [sooner.title, later.title, done.title]
+    # Reversed: the furthest target first, and stopped clocks still last.
+    data = api_for(agent).get("/v1/requests?ordering=-sla").json()["data"]["requests"]
+    assert [r["title"] for r in data] == [later.title, sooner.title, done.title]
 
 
-@pytest.mark.parametrize("query", ["slaStatus=late", "ordering=title", "ordering=-sla"])
+@pytest.mark.parametrize("query", ["slaStatus=late", "ordering=title", "ordering=+sla"])
 def test_unknown_sla_filter_or_ordering_values_are_400_naming_the_parameter(agent, api_for, query):
     response = api_for(agent).get(f"/v1/requests?{query}")
     assert response.status_code == 400

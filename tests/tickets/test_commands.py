@@ -1,6 +1,7 @@
 """The seed_data (bulk benchmark data) and demo_data (a demo through the services) commands."""
 
 from io import StringIO
+from unittest.mock import patch
 
 import pytest
 from django.core.management import call_command
@@ -9,6 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from accounts.models import Group, Role, User
 from sla.models import SlaTier
+from sla.services import sla_defaults_install
 from tickets.models import Attachment, Category, Comment, EventKind, Request, RequestEvent, Status, Tag
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +255,22 @@ def test_demo_data_after_seed_data_joins_the_existing_groups():
     assert Group.objects.filter(name="Software Support").count() == 1
     alice = User.objects.get(email="alice@example.com")
     assert list(alice.agent_groups.values_list("name", flat=True)) == ["Software Support"]
+
+
+def test_seed_data_writes_the_clocks_the_sla_engine_would_so_a_rebuild_changes_nothing():
+    from sla.models import SlaClock
+    from sla.services import clocks_rebuild
+
+    sla_defaults_install()
+    seed(200)
+    fields = ("request_id", "kind", "status", "target_at", "elapsed_seconds", "next_check_at")
+    columns = ("pk", "sla_tier", "sla_status", "sla_due_at")
+    clocks = set(SlaClock.objects.values_list(*fields))
+    requests = set(Request.objects.values_list(*columns))
+    assert len(clocks) == 400 and {r[1] for r in requests} == {"Tier 1", "Tier 2"}
+    # Rebuilt at the instant the seed computed them: the same clocks, the same request columns.
+    seeded_at = SlaClock.objects.values_list("computed_at", flat=True).first()
+    with patch("sla.services.timezone.now", return_value=seeded_at):
+        clocks_rebuild()
+    assert set(SlaClock.objects.values_list(*fields)) == clocks
+    assert set(Request.objects.values_list(*columns)) == requests

@@ -2,21 +2,29 @@ import re
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 
 from helpdesk.api.envelope import ok
 from helpdesk.api.pagination import paginate
-from helpdesk.api.schema import PAGE_PARAMETERS, envelope, page_envelope, responses
+from helpdesk.api.schema import _PAGINATION, PAGE_PARAMETERS, envelope, page_envelope, responses
 from helpdesk.api.views import ApiView, rename
 from helpdesk.errors import ValidationFailed
+from helpdesk.paging import EXACT_TOTAL_UP_TO
 from sla.models import ClockStatus
 from surveys import selectors as survey_selectors
 
 from .. import selectors, services
-from ..filters import ORDERINGS, RequestFilter
+from ..filters import ORDERINGS, RequestFilter, ordering_name
 from ..models import Priority, Source, Status
+from .pagination import paginate_requests
 from .serializers import (
     AttachmentCreatedSerializer,
     CommentCreateInput,
@@ -47,6 +55,13 @@ LIST_PARAMETERS = [
     ),
     OpenApiParameter("createdBefore", OpenApiTypes.DATETIME, description="Created before (ISO 8601 date or date-time)"),
     OpenApiParameter(
+        "updatedSince",
+        OpenApiTypes.DATETIME,
+        description="Changed at or after this instant (ISO 8601 date or date-time), by updatedAt as you see it. "
+        "Without `ordering` the list is then ordered by `updatedAt` (oldest change first, id breaking ties), "
+        "so a sync can walk it with `cursor` and resume from its last `updatedAt` next time.",
+    ),
+    OpenApiParameter(
         "slaStatus",
         str,
         enum=ClockStatus.values,
@@ -63,7 +78,8 @@ LIST_PARAMETERS = [
                 for name in ORDERINGS
             ],
         },
-        description="Sort order; default -createdAt (newest first). `sla`: nearest running SLA target first.",
+        description="Sort order; default -createdAt (newest first), or updatedAt with `updatedSince`. `sla`: nearest "
+        "running SLA target first; `-sla`: furthest first; requests with no running clock come last in both.",
     ),
     OpenApiParameter(
         "include",
@@ -72,6 +88,14 @@ LIST_PARAMETERS = [
         description="`survey`: each item also carries `survey`, as GET /v1/requests/{id} does.",
     ),
     *PAGE_PARAMETERS,
+    OpenApiParameter(
+        "cursor",
+        {"type": "string", "maxLength": 2000},
+        description="Instead of `page`: empty for the first page, then the `nextCursor` of the previous answer, "
+        "with the same filters and ordering. Each page then starts right after the last request of the previous "
+        "one (keyset), so it costs the same at the millionth request as at the first, and requests created "
+        "meanwhile never shift a page. A cursor does not expire.",
+    ),
 ]
 INCLUDES = {"survey"}
 
@@ -83,11 +107,64 @@ def _includes(params) -> set[str]:
     return asked
 
 
+_CURSOR_PAGINATION = inline_serializer(
+    name="CursorPagination",
+    fields={
+        "limit": serializers.IntegerField(),
+        "total": serializers.IntegerField(
+            help_text=f"Requests matching the filters: exact up to {EXACT_TOTAL_UP_TO:,}, else an estimate."
+        ),
+        "totalEstimated": serializers.BooleanField(help_text="true when total is PostgreSQL's estimate."),
+        "pages": serializers.IntegerField(help_text="ceil(total / limit)."),
+        "nextCursor": serializers.CharField(
+            allow_null=True, help_text="Pass it as `cursor` for the next page; null on the last page."
+        ),
+    },
+)
+
+
+# Page mode answers the seed's Pagination, cursor mode a CursorPagination (no page number).
+_REQUEST_PAGINATION = PolymorphicProxySerializer(
+    component_name="RequestPagination",
+    serializers=[_PAGINATION, _CURSOR_PAGINATION],
+    resource_type_field_name=None,
+)
+
+LIST_DESCRIPTION = f"""Requests you may see, filtered and ordered, a page at a time.
+
+**Pagination.** `page` and `limit` work as always. For walking everything (an export, a sync) use
+`cursor`: send `cursor=` (empty) for the first page, then pass back `pagination.nextCursor` until it
+is null. Cursor pages are keyset pages (they start after the previous page's last request in the
+ordering), so every page costs the same however deep,
+and inserts never make a walk repeat or skip a request. For a sync, walk `updatedSince=<last run>`
+(ordered by updatedAt): a request changed during the walk moves to its end and is seen again, never lost.
+
+**pagination.total** never costs a full count: it is exact when at most {EXACT_TOTAL_UP_TO:,} requests
+match; beyond that it is PostgreSQL's planner estimate for the same filters, never below
+{EXACT_TOTAL_UP_TO + 1:,}: a total above {EXACT_TOTAL_UP_TO:,} is an estimate (cursor pages also say
+`totalEstimated: true`). Such an estimate
+is usually within a few percent for one filter and within a factor of two for combinations; `pages`
+follows it, and a page past the real end is simply empty.
+"""
+
+
 class RequestListView(ApiView):
     @extend_schema(
         parameters=LIST_PARAMETERS,
-        responses=responses({200: page_envelope("RequestPage", "requests", RequestListItemSerializer)}, 400),
+        responses=responses(
+            {
+                200: envelope(
+                    "RequestPage",
+                    inline_serializer(
+                        name="RequestPageData",
+                        fields={"requests": RequestListItemSerializer(many=True), "pagination": _REQUEST_PAGINATION},
+                    ),
+                )
+            },
+            400,
+        ),
         summary="List requests, newest first",
+        description=LIST_DESCRIPTION,
     )
     def get(self, request):
         filters = {
@@ -95,7 +172,7 @@ class RequestListView(ApiView):
         }
         includes = _includes(request.query_params)
         queryset = selectors.request_list(user=request.user, filters=filters)
-        items, pagination = paginate(queryset, request.query_params)
+        items, pagination = paginate_requests(queryset, request.query_params, ordering=ordering_name(filters))
         serializer = RequestListItemSerializer
         if "survey" in includes:  # one more query for the whole page
             items, serializer = survey_selectors.attach_invitations(items), RequestListItemWithSurveySerializer

@@ -17,10 +17,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Group, Role, User
+from sla import engine
 from sla.defaults import DEFAULT_TARGETS
-from sla.services import clocks_rebuild
+from sla.selectors import compute_request_sla, load_config
+from sla.services import CLOCK_COLUMNS, copy_rows, db_time, write_clocks
 from tickets.management import fake
 from tickets.models import Category, Comment, EventKind, Priority, Request, RequestEvent, Source, Status, Tag
+
+from ..copy import insert_models, reserve_ids
 
 AGENT_DOMAIN = "staff.example.com"
 REQUESTER_DOMAIN = "customers.example.com"
@@ -74,9 +78,7 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, required=True, help="How many requests to add.")
         parser.add_argument("--seed", type=int, default=42, help="Random seed, for reproducible data (default 42).")
         parser.add_argument("--batch-size", type=int, default=2000, help="Rows per INSERT (the backend may cap it).")
-        parser.add_argument(
-            "--skip-sla", action="store_true", help="Leave the SLA clocks alone (run `sla_rebuild` later)."
-        )
+        parser.add_argument("--skip-sla", action="store_true", help="Write no SLA clocks (run `sla_rebuild` later).")
 
     def handle(self, *args, requests: int, seed: int, batch_size: int, skip_sla: bool = False, **options):
         if requests < 1:
@@ -99,7 +101,8 @@ class Command(BaseCommand):
             agents_by_group = _agents_by_group(groups)
             if not agents_by_group:
                 raise CommandError("No group has an active agent; cannot assign requests.")
-            requester_ids, vip_count = _add_requesters(rng, max(10, requests // 50), password_hash, now, batch_size)
+            requester_ids, vip_ids = _add_requesters(rng, max(10, requests // 50), password_hash, now, batch_size)
+            vip_count = len(vip_ids)
             category_ids = _ensure_named(Category, {name: {"label": label} for name, label in fake.CATEGORIES.items()})
             tag_ids = list(_ensure_named(Tag, {name: {} for name in fake.TAGS}).values())
             builder = _RequestBuilder(
@@ -110,17 +113,21 @@ class Command(BaseCommand):
                 requester_ids=requester_ids,
                 category_ids=category_ids,
                 tag_ids=tag_ids,
+                vip_ids=vip_ids,
+                sla_config=None if skip_sla else load_config(),
             )
             totals = {"requests": 0, "comments": 0, "tag links": 0, "events": 0}
             for start in range(0, requests, CHUNK):
                 for name, count in builder.insert(min(CHUNK, requests - start), batch_size).items():
                     totals[name] += count
         seeded = time.perf_counter() - started
-        if not skip_sla:
-            clocks_rebuild()
         with connection.cursor() as cursor:
-            # Fresh planner statistics: without them PostgreSQL picks poor plans on the new rows.
-            cursor.execute("ANALYZE")
+            # Fresh planner statistics: without them PostgreSQL picks poor plans on the new rows. VACUUM
+            # too: it sets the visibility map that index-only scans (the lists' bounded counts) need,
+            # and a server with autovacuum off would otherwise never do it.
+            # (VACUUM cannot run inside a transaction: a caller's atomic block, e.g. a test, gets ANALYZE.)
+            vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+            cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
 
         elapsed = time.perf_counter() - started
         added = ", ".join(f"{count} {name}" for name, count in totals.items())
@@ -128,7 +135,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"seed_data: added {added}, {len(requester_ids)} requesters ({vip_count} VIP); "
             f"{agent_count} agents in {len(groups)} groups; seed {seed}; "
-            f"rows {seeded:.1f}s, SLA clocks and statistics {elapsed - seeded:.1f}s; {elapsed:.1f}s"
+            f"rows and SLA clocks {seeded:.1f}s, VACUUM ANALYZE {elapsed - seeded:.1f}s; {elapsed:.1f}s"
         )
 
 
@@ -197,7 +204,7 @@ def _agents_by_group(groups: list[Group]) -> dict[int, list[int]]:
     return by_group
 
 
-def _add_requesters(rng: random.Random, count: int, password_hash: str, now, batch_size: int) -> tuple[list[int], int]:
+def _add_requesters(rng: random.Random, count: int, password_hash: str, now, batch_size: int) -> tuple[list[int], set]:
     """A new pool of requesters for this run; a number in the email keeps re-runs unique."""
     start = User.objects.filter(email__endswith="@" + REQUESTER_DOMAIN).count()
     ids = fake.public_ids("usr_", count)
@@ -216,8 +223,8 @@ def _add_requesters(rng: random.Random, count: int, password_hash: str, now, bat
             )
         )
     User.objects.bulk_create(users, batch_size=batch_size)
-    pks = list(User.objects.filter(public_id__in=ids).order_by("pk").values_list("pk", flat=True))
-    return pks, sum(u.is_vip for u in users)
+    rows = list(User.objects.filter(public_id__in=ids).order_by("pk").values_list("pk", "is_vip"))
+    return [pk for pk, _ in rows], {pk for pk, vip in rows if vip}
 
 
 def _ensure_named(model, rows: dict[str, dict]) -> dict[str, int]:
@@ -236,7 +243,7 @@ def _weighted(rng: random.Random, weights: dict, k: int) -> list:
 class _RequestBuilder:
     """Makes requests whose fields agree with their status, plus their comments, tags and events."""
 
-    def __init__(self, *, rng, now, groups, agents_by_group, requester_ids, category_ids, tag_ids):
+    def __init__(self, *, rng, now, groups, agents_by_group, requester_ids, category_ids, tag_ids, vip_ids, sla_config):
         self.rng = rng
         self.now = now
         self.agents_by_group = agents_by_group
@@ -247,6 +254,9 @@ class _RequestBuilder:
         self.category_ids = category_ids
         self.tag_ids = tag_ids
         self.all_agents = sorted({a for members in agents_by_group.values() for a in members})
+        self.sla_config = sla_config
+        # Requesters as the SLA engine reads them (VIP or not), without loading them.
+        self.requesters = {pk: User(pk=pk, is_vip=pk in vip_ids) for pk in requester_ids}
 
     def insert(self, count: int, batch_size: int) -> dict[str, int]:
         rng = self.rng
@@ -263,11 +273,13 @@ class _RequestBuilder:
                 ids, statuses, priorities, sources, categories, strict=True
             )
         ]
-        Request.objects.bulk_create(requests, batch_size=batch_size)
-        if requests[0].pk is None:  # a backend that cannot return ids from a bulk insert
-            pks = dict(Request.all_objects.filter(public_id__in=ids).values_list("public_id", "pk"))
-            for request in requests:
-                request.pk = request.id = pks[request.public_id]
+        # The SLA columns are set before the insert and the clocks written after it, so no request row
+        # is written twice. A seeded request has no status change events: the engine needs none.
+        clocks = self._sla(requests) if self.sla_config is not None else []
+        # Ids first, then one COPY (PostgreSQL) or one prepared INSERT (SQLite) per table.
+        for request, pk in zip(requests, reserve_ids(Request, count), strict=True):
+            request.pk = pk
+        insert_models(Request, requests)
 
         comments, events, links = [], [], []
         TagLink = Request.tags.through
@@ -276,18 +288,48 @@ class _RequestBuilder:
             comments.extend((request.pk, *comment) for comment in self._comments(request))
             for tag_id in rng.sample(self.tag_ids, tag_count):
                 links.append(TagLink(request_id=request.pk, tag_id=tag_id))
-        Comment.objects.bulk_create(
-            [
-                Comment(public_id=public_id, request_id=request_id, author_id=author, content=content, created_at=at)
-                for public_id, (request_id, author, content, at) in zip(
-                    fake.public_ids("cmt_", len(comments)), comments, strict=True
-                )
-            ],
-            batch_size=batch_size,
-        )
-        RequestEvent.objects.bulk_create(events, batch_size=batch_size)
-        TagLink.objects.bulk_create(links, batch_size=batch_size)
+        comment_rows = [
+            Comment(public_id=public_id, request_id=request_id, author_id=author, content=content, created_at=at)
+            for public_id, (request_id, author, content, at) in zip(
+                fake.public_ids("cmt_", len(comments)), comments, strict=True
+            )
+        ]
+        insert_models(Comment, comment_rows)
+        insert_models(RequestEvent, events)
+        insert_models(TagLink, links)
+        if clocks:
+            rows = [
+                (request.pk, *clock)
+                for request, request_clocks in zip(requests, clocks, strict=True)
+                for clock in request_clocks
+            ]
+            if not copy_rows("sla_slaclock", CLOCK_COLUMNS, rows):
+                write_clocks(rows)
         return {"requests": len(requests), "comments": len(comments), "tag links": len(links), "events": len(events)}
+
+    def _sla(self, requests: list[Request]) -> list[list[tuple]]:
+        """Sets each request's SLA columns and returns its clock rows (without the request id), as
+        sla.services would compute them now."""
+        config, now, stamp = self.sla_config, self.now, db_time(self.now)
+        clocks = []
+        for request in requests:
+            request.requester = self.requesters[request.requester_id]
+            sla = compute_request_sla(request, config=config, changes=[], now=now)
+            request.sla_tier, request.sla_status, request.sla_due_at = sla.tier, sla.worst_status, sla.nearest_due
+            clocks.append(
+                [
+                    (
+                        kind,
+                        c.status,
+                        db_time(c.target_at),
+                        int(c.elapsed.total_seconds()),
+                        db_time(c.next_change_at),
+                        stamp,
+                    )
+                    for kind, c in zip(engine.KINDS, (sla.first_response, sla.resolution), strict=True)
+                ]
+            )
+        return clocks
 
     def _request(self, public_id: str, status: str, priority: str, source: str, category: str) -> Request:
         rng, now = self.rng, self.now

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Starts the production server (scripts/serve_production.sh) on DATABASE_URL, runs the mixed load
+# (scripts/loadtest.py) against it for DURATION seconds at CONCURRENCY, prints the figures, stops it.
+# Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_1m scripts/loadtest.sh [DURATION] [CONCURRENCY]
+# The per-user API rate limit (1200/min) is raised for the run: it measures capacity, not the limiter.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.venv/bin}
+DURATION=${1:-60}
+CONCURRENCY=${2:-16}
+PORT=${PORT:-8765}
+export GUNICORN_BIND="127.0.0.1:$PORT" API_RATE_LIMIT=${API_RATE_LIMIT:-1000000/min}
+scripts/serve_production.sh > var/loadtest-server.log 2>&1 &
+SERVER=$!
+trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT
+for _ in $(seq 1 100); do
+    curl -fs -o /dev/null "http://127.0.0.1:$PORT/v1/schema" && break
+    sleep 0.3
+done
+$BIN/python scripts/loadtest.py --url "http://127.0.0.1:$PORT" --duration "$DURATION" --concurrency "$CONCURRENCY"
+
+# Where the time went: CPU seconds used since they started by the web workers, the Celery worker and
+# the PostgreSQL backends serving this database (persistent connections: one per process).
+cpu() { local total=0; for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done
+    echo "scale=1; $total / $(getconf CLK_TCK)" | bc; }
+DB=${DATABASE_URL##*/}
+echo "CPU seconds: web workers $(cpu $(pgrep -f 'helpdesk-web|gunicorn helpdesk.wsgi')), celery $(cpu $(pgrep -f 'celery -A helpdesk')), \
+PostgreSQL backends of $DB $(cpu $(psql -h 127.0.0.1 -U postgres -Atc "select pid from pg_stat_activity where datname = '$DB'"))"

@@ -1,0 +1,122 @@
+"""Pagination of GET /v1/requests: page/limit as the seed documents it, or a cursor (keyset) for
+integrations that walk everything, and a total that never costs a full COUNT(*).
+
+- `page`/`limit`: as ever. The page's rows are an OFFSET into the ordering, so page 50,000 reads
+  the 999,980 rows before it; fine for people, not for a sync.
+- `cursor`: empty for the first page, then the `nextCursor` of the previous answer. The next page
+  starts right after the last request of that answer in the ordering's keyset (for -createdAt:
+  created_at, id), so it reads only `limit` index entries however deep it is, and a request created
+  meanwhile never shifts a page (no repeats, no gaps). It is signed and names its ordering and
+  filters: send the same ones again.
+- `total` (helpdesk.paging.bounded_total): exact up to EXACT_TOTAL_UP_TO, else PostgreSQL's estimate
+  (a page-mode total above the threshold is an estimate; cursor mode says so in `totalEstimated`).
+"""
+
+import hashlib
+import json
+import math
+from datetime import datetime
+
+from django.core import signing
+from django.db.models import Q
+
+from helpdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE, _positive_int
+from helpdesk.errors import ValidationFailed
+from helpdesk.paging import bounded_total
+
+from ..filters import ORDERING_KEYS
+
+CURSOR_SALT = "tickets.api.requests-cursor"
+# Parameters that do not change which requests a list holds (include: what each item carries); the
+# rest are its filters, which a cursor must be sent with again.
+NOT_FILTERS = {"page", "limit", "cursor", "include"}
+
+
+def _fingerprint(params, ordering: str) -> str:
+    filters = sorted((k, v) for k in params if k not in NOT_FILTERS for v in params.getlist(k) if k != "ordering")
+    return hashlib.sha256(json.dumps([ordering, filters]).encode()).hexdigest()[:16]
+
+
+def _encode(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _make_cursor(row, ordering: str, fingerprint: str) -> str:
+    keys = [_encode(getattr(row, field)) for field, _, _ in ORDERING_KEYS[ordering]]
+    return signing.dumps({"o": ordering, "f": fingerprint, "k": keys}, salt=CURSOR_SALT, compress=True)
+
+
+def _read_cursor(raw: str, ordering: str, fingerprint: str) -> list:
+    try:
+        data = signing.loads(raw, salt=CURSOR_SALT)
+    except signing.BadSignature:
+        raise ValidationFailed.for_field("cursor", "is not a cursor this API gave out") from None
+    if data.get("o") != ordering or data.get("f") != fingerprint:
+        raise ValidationFailed.for_field(
+            "cursor", "was made for other filters or another ordering: send the same ones as the first page"
+        )
+    keys = data.get("k")
+    if not isinstance(keys, list) or len(keys) != len(ORDERING_KEYS[ordering]):
+        raise ValidationFailed.for_field("cursor", "is not a cursor this API gave out")
+    return [datetime.fromisoformat(value) if isinstance(value, str) else value for value in keys]
+
+
+def _after(keys, values) -> Q:
+    """Rows strictly after `values` in the keyset order of non-null `keys` (the last key is unique).
+    A redundant bound on the first key (>= or <=) lets PostgreSQL start the index scan there."""
+    (field, descending, _), value = keys[0], values[0]
+    beyond = Q(**{f"{field}__{'lt' if descending else 'gt'}": value})
+    if len(keys) == 1:
+        return beyond
+    tie = Q(**{field: value}) & _after(keys[1:], values[1:])
+    return Q(**{f"{field}__{'lte' if descending else 'gte'}": value}) & (beyond | tie)
+
+
+def _page_after(queryset, keys, values, limit: int) -> list:
+    """The `limit` rows after `values`. With a nullable first key (the SLA orders: requests with no
+    running clock last), the rows with a value and those without are two index ranges: read the first,
+    and only when it runs out, the start of the second (one more query, once per walk)."""
+    (field, _, nullable), first = keys[0], values[0]
+    if not nullable:
+        return list(queryset.filter(_after(keys, values))[:limit])
+    if first is None:
+        return list(queryset.filter(Q(**{f"{field}__isnull": True}) & _after(keys[1:], values[1:]))[:limit])
+    rows = list(queryset.filter(Q(**{f"{field}__isnull": False}) & _after(keys, values))[:limit])
+    if len(rows) < limit:
+        rows += list(queryset.filter(**{f"{field}__isnull": True})[: limit - len(rows)])
+    return rows
+
+
+def paginate_requests(queryset, params, *, ordering: str) -> tuple[list, dict]:
+    """A page of the list and its pagination object.
+
+    Page mode: exactly the seed's {page, limit, total, pages}; total is exact up to EXACT_TOTAL_UP_TO,
+    so a total above it is an estimate. Cursor mode (a `cursor` parameter, empty for the first page):
+    {limit, total, totalEstimated, pages, nextCursor}, with no page number (its position is not counted)."""
+    limit = _positive_int(params, "limit", DEFAULT_LIMIT, maximum=MAX_LIMIT)
+    cursor_mode = "cursor" in params
+    cursor = params.get("cursor") or None
+    if cursor_mode and params.get("page"):
+        raise ValidationFailed.for_field("cursor", "send either cursor or page, not both")
+    fingerprint = _fingerprint(params, ordering)
+    total, exact = bounded_total(queryset)
+    pages = math.ceil(total / limit)
+    if not cursor_mode:
+        page = _positive_int(params, "page", 1, maximum=MAX_PAGE)
+        offset = (page - 1) * limit
+        # A page past the end is empty, not an error (and costs no query when the total is exact).
+        items = list(queryset[offset : offset + limit]) if offset < total or not exact else []
+        return items, {"page": page, "limit": limit, "total": total, "pages": pages}
+    if cursor:
+        rows = _page_after(queryset, ORDERING_KEYS[ordering], _read_cursor(cursor, ordering, fingerprint), limit + 1)
+    else:
+        rows = list(queryset[: limit + 1])
+    items = rows[:limit]
+    next_cursor = _make_cursor(items[-1], ordering, fingerprint) if len(rows) > limit else None
+    return items, {
+        "limit": limit,
+        "total": total,
+        "totalEstimated": not exact,
+        "pages": pages,
+        "nextCursor": next_cursor,
+    }
