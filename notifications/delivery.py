@@ -128,6 +128,9 @@ def _send_email(row: Delivery, token: str, connection) -> int:
         return 0
     try:
         message = emails.build(row)
+        if message is None:
+            _cancel(row, token, "nothing to send: the survey was answered before its email went")
+            return 0
         # Opened here (a no-op once open), so send() keeps the SMTP session for the batch's next message.
         connection.open()
         message.connection = connection

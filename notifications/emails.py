@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 
 from helpdesk import mail_threading
 
-from .models import Delivery, Rule
+from .models import SURVEY_INVITATION, Delivery, Rule
 
 
 def _absolute(path: str) -> str:
@@ -30,15 +30,15 @@ def request_url(user, request) -> str:
     return _absolute(reverse("home"))
 
 
-def survey_url(request) -> str | None:
-    """The survey link of a resolved request, once the surveys app is installed."""
-    if not apps.is_installed("surveys"):
+def survey_context(request, public_id: str | None = None) -> dict | None:
+    """The survey an email about this request asks (surveys.emails: the question and one signed
+    link per answer), or None: no surveys app, no invitation, or it is answered already."""
+    if request is None or not apps.is_installed("surveys"):
         return None
-    try:
-        from surveys.links import invitation_url
-    except ImportError:
-        return None
-    return invitation_url(request)
+    from surveys.emails import invitation_context, unanswered_invitation
+
+    invitation = unanswered_invitation(request, public_id)
+    return invitation_context(invitation) if invitation is not None else None
 
 
 def message_id(delivery: Delivery) -> str:
@@ -48,7 +48,9 @@ def message_id(delivery: Delivery) -> str:
     return make_msgid(idstring=delivery.idempotency_key.replace(".", "-"), domain=mail_threading.mail_domain())
 
 
-def build(delivery: Delivery) -> EmailMultiAlternatives:
+def build(delivery: Delivery) -> EmailMultiAlternatives | None:
+    """The email of this delivery; None when there is nothing left to say (a survey invitation
+    answered, on the request page, before its email went)."""
     from .outbox import comment_of
 
     user, request = delivery.recipient, delivery.request
@@ -59,19 +61,28 @@ def build(delivery: Delivery) -> EmailMultiAlternatives:
         "url": request_url(user, request) if request else settings.SITE_URL,
         "site_url": settings.SITE_URL,
         "from_name": settings.NOTIFY_FROM_NAME,
-        **delivery.payload,
+        **{k: v for k, v in delivery.payload.items() if k != "survey"},  # the survey: its context below
     }
     comment = comment_of(delivery.payload)
     if comment is not None and (comment.is_internal and not user.is_agent):
         comment = None  # never an internal note to a requester, whatever the row says
     context["comment"] = comment
-    if delivery.event == Rule.RESOLVED:
-        context["survey_url"] = survey_url(request)
+    base = f"emails/notifications/{delivery.event}"
+    if delivery.event == SURVEY_INVITATION:
+        survey = survey_context(request, delivery.payload.get("survey"))
+        if survey is None:
+            return None
+        context.update(survey)
+        base = "surveys/emails/invitation"
+    elif delivery.event == Rule.RESOLVED:
+        # The invitation this change recorded (one email, not two), else the request's latest unanswered one.
+        survey = survey_context(request, delivery.payload.get("survey"))
+        if survey is not None:
+            context.update(survey, survey_url=survey["link"])
     if delivery.payload.get("clock"):
         context["clock"] = {"first_response": "first response", "resolution": "resolution"}.get(
             delivery.payload["clock"], delivery.payload["clock"]
         )
-    base = f"emails/notifications/{delivery.event}"
     subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
     headers = {"Message-ID": message_id(delivery), "Auto-Submitted": "auto-generated"}
     reply_to = []

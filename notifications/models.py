@@ -40,6 +40,9 @@ class Rule(models.TextChoices):
     WEBHOOK_DISABLED = "webhook_disabled", "Webhook disabled after failing for a day (to the admins)"
 
 
+# The event of a survey invitation's own email (surveys app): no rule switches it, the active survey does.
+SURVEY_INVITATION = "survey_invitation"
+
 # The rules an agent may switch off for themselves (the preferences page); requesters' are the admins' call.
 AGENT_CHOICES = (
     Rule.REQUEST_CREATED_AGENTS,

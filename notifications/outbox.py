@@ -24,6 +24,7 @@ from tickets.models import Comment, EventKind, Request, RequestEvent
 
 from . import payloads, rules
 from .models import (
+    SURVEY_INVITATION,
     Channel,
     Delivery,
     NotificationPreference,
@@ -174,7 +175,7 @@ def deliveries_for(events) -> list[Delivery]:
     """The outbox rows a batch of recorded events calls for (unsaved)."""
     enabled, endpoints = _current_config()
     requests = _requests_of(events)
-    intents = [i for i in rules.intents(events, requests) if i.rule in enabled]
+    intents = [i for i in rules.intents(events, requests) if i.rule in enabled or i.rule == SURVEY_INVITATION]
     hooks = _webhook_types(events, requests) if endpoints else []
     hooks = [(kind, event, extra, [pk for pk, wanted in endpoints if kind in wanted]) for kind, event, extra in hooks]
     hooks = [hook for hook in hooks if hook[3]]
@@ -194,22 +195,30 @@ def deliveries_for(events) -> list[Delivery]:
 
     now = timezone.now()
     first_try = now + timedelta(seconds=settings.NOTIFY_FIRST_TRY_GRACE_SECONDS)
-    rows = []
+    rows, told = [], {}
     for intent in intents:
         request = requests[intent.event.request_id]
         for user in rules.recipients(intent, request, people):
-            rows.append(
-                Delivery(
-                    idempotency_key=f"e{intent.event.pk}-{intent.rule}-u{user.pk}",
-                    channel=Channel.EMAIL,
-                    event=intent.rule,
-                    request=request,
-                    recipient=user,
-                    payload=_email_context(intent.event),
-                    due_at=first_try,
-                    created_at=now,
-                )
+            if intent.rule == SURVEY_INVITATION:
+                resolved = told.get((intent.event.pk, Rule.RESOLVED, user.pk))
+                if resolved is not None:  # one email per event: the "resolved" email asks the survey
+                    resolved.payload["survey"] = intent.survey
+                    continue
+                key = f"survey-{intent.survey}"  # one email per invitation, whatever event carried it
+            else:
+                key = f"e{intent.event.pk}-{intent.rule}-u{user.pk}"
+            row = Delivery(
+                idempotency_key=key,
+                channel=Channel.EMAIL,
+                event=intent.rule,
+                request=request,
+                recipient=user,
+                payload=_email_context(intent),
+                due_at=first_try,
+                created_at=now,
             )
+            told[(intent.event.pk, intent.rule, user.pk)] = row
+            rows.append(row)
     for kind, event, extra, endpoint_ids in hooks:
         request = requests[event.request_id]
         body = payloads.webhook_body(kind, event, request, people.by_id, extra, now=now)
@@ -229,8 +238,11 @@ def deliveries_for(events) -> list[Delivery]:
     return rows
 
 
-def _email_context(event: RequestEvent) -> dict:
+def _email_context(intent: rules.Intent) -> dict:
+    event = intent.event
     context = {"event_id": event.pk}
+    if intent.survey:
+        context["survey"] = intent.survey
     if event.kind == EventKind.COMMENTED:
         context["comment_id"] = event.new_value
     if event.kind == EventKind.SLA:

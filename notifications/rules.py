@@ -13,7 +13,7 @@ from accounts.models import Role, User
 from tickets import workflow
 from tickets.models import EventKind, Request, RequestEvent
 
-from .models import AGENT_CHOICES, Rule
+from .models import AGENT_CHOICES, SURVEY_INVITATION, Rule
 
 # Audiences: who a rule speaks to, resolved against the request when the people are loaded.
 REQUESTER = "requester"
@@ -30,6 +30,18 @@ class Intent:
     audience: str
     exclude_actor: bool = True
     skip: frozenset = field(default_factory=frozenset)  # user ids told by another rule of the same event
+    survey: str = ""  # the survey invitation (svi_…) this email asks about
+
+
+def survey_intent(event: RequestEvent) -> Intent | None:
+    """The survey invitation the surveys app recorded for this event (its reaction runs first and
+    leaves it on the event): an email to the requester, also when they made the change themselves
+    (they are asked, not told). One email per event: when the requester also gets the "resolved"
+    email of the same event, the outbox puts the survey in that one instead (outbox.deliveries_for)."""
+    invitation = getattr(event, "survey_invitation", None)
+    if invitation is None:
+        return None
+    return Intent(SURVEY_INVITATION, event, REQUESTER, exclude_actor=False, survey=invitation.public_id)
 
 
 def intents(events, requests: dict[int, Request]) -> list[Intent]:
@@ -54,6 +66,8 @@ def intents(events, requests: dict[int, Request]) -> list[Intent]:
         elif event.kind == EventKind.CHANGED and event.field == "status" and event.new_value in workflow.DONE:
             if event.new_value == "resolved" or event.old_value not in workflow.DONE:
                 found.append(Intent(Rule.RESOLVED, event, REQUESTER))
+            if (survey := survey_intent(event)) is not None:
+                found.append(survey)
         elif event.kind == EventKind.SLA and event.new_value in ("at_risk", "breached"):
             rule = Rule.SLA_AT_RISK if event.new_value == "at_risk" else Rule.SLA_BREACHED
             found.append(Intent(rule, event, ASSIGNEE_ELSE_GROUP))

@@ -54,7 +54,6 @@ def fill() -> None:
                 agent_id=agent,
                 group_id=group,
                 sent_at=resolved,
-                emailed_at=resolved,
                 rated_at=resolved + timedelta(hours=rng.uniform(0.5, 48)) if answered else None,
                 rating=rng.choice((3, 2, 0, -2, -3)) if answered else None,
             )

@@ -2,7 +2,7 @@
 resolved) and answers for most of the demo's solved requests, so the report has something to show.
 
 Called by tickets' demo_data once the requests' stories are told: the invitations are recorded
-through the service without emails (nobody is waiting for 19 emails on the console), then moved to
+through the service (the demo loads inside notifications.outbox.muted(): no email), then moved to
 the moment each request was resolved, as the demo does with the rest of its history."""
 
 import random
@@ -44,7 +44,7 @@ def demo_surveys(*, admin: User, rng: random.Random) -> int:
     now = timezone.now()
     rated = 0
     for request in Request.objects.filter(resolved_at__isnull=False).order_by("pk"):
-        invitation = invitation_record(survey=survey, request=request, email=False, now=request.resolved_at)
+        invitation = invitation_record(survey=survey, request=request, now=request.resolved_at)
         if invitation is None or rng.random() > 0.75:
             continue
         rating = rng.choices(list(RATINGS), weights=list(RATINGS.values()))[0]

@@ -1,14 +1,16 @@
-"""The survey invitation email. Rendering (`invitation_message`) is separate from sending
-(`send_invitation`), so the notifications outbox can later take the rendered message and deliver it
-like every other notification; until then it goes through Django's mail API after commit."""
+"""What a survey puts in an email: the invitation's question with one signed link per answer of the
+main question (one click chooses it), and the survey page's own link.
+
+Surveys send nothing themselves: the notifications outbox writes the email's delivery in the same
+transaction as the invitation and its workers send it (claims, retries, idempotency key). The outbox
+renders either the survey's own email (templates surveys/emails/invitation*) or, when the requester
+is getting the "resolved" email for the same change, that email with the survey in it
+(surveys/emails/_survey.txt and .html), so the requester gets one email, not two.
+"""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone
 
-from helpdesk.mail_threading import message_id_for, reply_address_for, thread_root_id
+from tickets.models import Request
 
 from .links import link_for
 from .models import SurveyInvitation
@@ -30,43 +32,11 @@ def invitation_context(invitation: SurveyInvitation) -> dict:
     }
 
 
-def invitation_message(invitation: SurveyInvitation) -> EmailMultiAlternatives | None:
-    """The email for this invitation, or None when there is nobody to send it to."""
-    requester = invitation.request.requester
-    if not requester.is_active or not requester.email:
-        return None
-    context = invitation_context(invitation)
-    subject = " ".join(render_to_string("surveys/emails/invitation_subject.txt", context).split())
-    public_id = invitation.request.public_id
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("surveys/emails/invitation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[requester.email],
-        reply_to=[reply_address_for(public_id)],
-        headers={
-            "Message-ID": message_id_for(public_id, tag="survey"),
-            "In-Reply-To": thread_root_id(public_id),
-            "References": thread_root_id(public_id),
-            "Auto-Submitted": "auto-generated",
-        },
-    )
-    message.attach_alternative(render_to_string("surveys/emails/invitation.html", context), "text/html")
-    return message
-
-
-def send_invitation(invitation_id: int) -> bool:
-    """Sends the invitation's email once: the row is claimed first (emailed_at), so running this
-    twice (a task retried, a fallback) sends one email. Returns whether it sent one."""
-    with transaction.atomic():
-        claimed = SurveyInvitation.objects.filter(pk=invitation_id, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
-        )
-        if not claimed:
-            return False
-        invitation = SurveyInvitation.objects.select_related("survey", "request__requester").get(pk=invitation_id)
-        message = invitation_message(invitation)
-        if message is None:
-            return False
-        message.send()  # a failure rolls the claim back, so a retry sends it
-    return True
+def unanswered_invitation(request: Request, public_id: str | None = None) -> SurveyInvitation | None:
+    """The invitation an email about this request should ask about: the one named (the invitation
+    recorded by the change being notified), else the request's latest; None once it is answered."""
+    invitations = SurveyInvitation.objects.filter(request=request).select_related("survey", "request__requester")
+    if public_id:
+        invitations = invitations.filter(public_id=public_id)
+    invitation = invitations.order_by("-sent_at", "-id").first()
+    return invitation if invitation is not None and not invitation.answered else None

@@ -17,7 +17,8 @@ def link_for(invitation: SurveyInvitation, *, rating: int | None = None) -> str:
 
 def invitation_url(request: Request) -> str | None:
     """The absolute signed link of the request's latest unanswered invitation; None when every
-    invitation is answered or none was sent. (For the notifications outbox.)"""
+    invitation is answered or none was sent. (The emails themselves get the links from
+    surveys.emails.invitation_context.)"""
     invitation = (
         SurveyInvitation.objects.filter(request=request, rated_at__isnull=True)
         .order_by("-sent_at", "-id")

@@ -193,7 +193,6 @@ class SurveyInvitation(models.Model):
     )
     group = models.ForeignKey("accounts.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sent_at = models.DateTimeField(default=timezone.now)
-    emailed_at = models.DateTimeField(null=True, blank=True, help_text="When the invitation email went out.")
     rated_at = models.DateTimeField(null=True, blank=True, help_text="The last answer; a new one replaces it.")
     rating = models.SmallIntegerField(null=True, blank=True)
     rating_2 = models.SmallIntegerField(null=True, blank=True)

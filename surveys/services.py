@@ -1,18 +1,16 @@
 """Every write of the surveys app: defining surveys, recording invitations when a request reaches
 the active survey's trigger status, and answers (from the request page or from a signed link)."""
 
-import logging
 import re
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from helpdesk.broker import send_after_commit
 from helpdesk.errors import PermissionDenied, ValidationFailed
+from notifications import outbox
 from tickets.models import EventKind, Request
 
-from .emails import send_invitation
 from .models import (
     COMMENT_MAX,
     CSAT_SCALES,
@@ -21,9 +19,6 @@ from .models import (
     SurveyInvitation,
     SurveyType,
 )
-from .tasks import send_invitation_email
-
-log = logging.getLogger(__name__)
 
 # --- survey definitions --------------------------------------------------------------------------
 
@@ -87,7 +82,11 @@ def active_survey() -> Survey | None:
 def invitations_for_events(events) -> list[SurveyInvitation]:
     """The reaction to recorded events (tickets.reactions): a status move to the active survey's
     trigger status records an invitation, once per request and trigger, inside the change's
-    transaction; its email goes after commit."""
+    transaction.
+
+    The invitation is left on its event (`event.survey_invitation`) for the outbox's reaction, which
+    runs next on the same events and writes its email with the change: inside the "resolved" email
+    when the requester is getting that one, else as an email of its own."""
     moves = [e for e in events if e.kind == EventKind.CHANGED and e.field == "status" and e.new_value in STATUS_TRIGGER]
     if not moves:
         return []
@@ -100,18 +99,19 @@ def invitations_for_events(events) -> list[SurveyInvitation]:
             continue
         invitation = invitation_record(survey=survey, request=event.request)
         if invitation is not None:
+            event.survey_invitation = invitation
             made.append(invitation)
     return made
 
 
-def invitation_record(*, survey: Survey, request: Request, email: bool = True, now=None) -> SurveyInvitation | None:
+def invitation_record(*, survey: Survey, request: Request, now=None) -> SurveyInvitation | None:
     """An invitation of this survey for the request, unless one for the survey's trigger exists
     (None then). Keeps the request's agent and group as they are now, for reports."""
     if SurveyInvitation.objects.filter(request=request, trigger=survey.trigger).exists():
         return None
     try:
         with transaction.atomic():  # a savepoint: a concurrent twin loses quietly, the change goes on
-            invitation = SurveyInvitation.objects.create(
+            return SurveyInvitation.objects.create(
                 survey=survey,
                 request=request,
                 trigger=survey.trigger,
@@ -121,21 +121,9 @@ def invitation_record(*, survey: Survey, request: Request, email: bool = True, n
             )
     except IntegrityError:
         return None
-    if email:
-        send_after_commit(send_invitation_email, invitation.pk, fallback=lambda: _email_now(invitation.pk))
-    return invitation
 
 
 _WHOLE = re.compile(r"-?[0-9]{1,2}")
-
-
-def _email_now(invitation_id: int) -> None:
-    """Without a broker the email goes from this process; a mail server failure is logged, and the
-    invitation stays unemailed (emailed_at empty) for an admin to see."""
-    try:
-        send_invitation(invitation_id)
-    except Exception:
-        log.exception("Could not email survey invitation %s", invitation_id)
 
 
 # --- answers -------------------------------------------------------------------------------------
@@ -202,4 +190,19 @@ def answer_submit(
     invitation.comment = comment
     invitation.rated_at = timezone.now()
     invitation.save(update_fields=["rating", "rating_2", "rating_3", "comment", "rated_at"])
+    _rated(invitation)
     return invitation
+
+
+def _rated(invitation: SurveyInvitation) -> None:
+    """The survey.rated webhook, written in the answer's transaction. Each answer is its own event
+    (a changed answer too): the key names the invitation and the moment of this answer."""
+    from .api.serializers import RequestSurveySerializer
+
+    outbox.webhook_event(
+        "survey.rated",
+        request=invitation.request,
+        data={"survey": RequestSurveySerializer(invitation).data},
+        key=f"{invitation.public_id}-{invitation.rated_at.timestamp():.6f}".replace(".", "_"),
+        now=invitation.rated_at,
+    )

@@ -1,8 +1,6 @@
 """Sending the outbox (issue 8, points 1, 3 and 4): the emails as a mail client sees them, signed
 webhooks as a receiver checks them, claims, retries, the sweep and the pruning."""
 
-import sys
-import types
 from datetime import timedelta
 from email.utils import parseaddr
 
@@ -78,21 +76,22 @@ def test_a_requester_email_links_to_their_own_pages_and_an_agent_email_to_the_wo
     assert "/agent/" not in to_requester.body
 
 
-def test_the_resolved_email_carries_the_survey_link_once_surveys_exist(requester, agent, monkeypatch):
-    links = types.ModuleType("surveys.links")
-    links.invitation_url = lambda request: f"https://help.test/s/{request.public_id}/token"
-    monkeypatch.setitem(sys.modules, "surveys", types.ModuleType("surveys"))
-    monkeypatch.setitem(sys.modules, "surveys.links", links)
-    monkeypatch.setattr("django.apps.apps.is_installed", lambda name: name == "surveys")
+def test_the_resolved_email_asks_the_survey_with_one_link_per_answer(requester, agent, admin_user, settings):
+    from surveys.models import Survey
+    from surveys.services import survey_save
+
+    settings.SITE_URL = "https://help.test"
+    survey_save(actor=admin_user, survey=Survey(name="How did we do?", cs_scale=2, is_active=True))
     request = request_create(actor=requester, title="Printer", description="x", priority=Priority.LOW)
     request_update(actor=agent, request=request, changes={"assigned_to": agent.public_id})
     request_update(actor=agent, request=request, changes={"status": Status.RESOLVED})
+    assert not Delivery.objects.filter(recipient=requester, event="survey_invitation").exists()  # one email
     mail.outbox.clear()
     delivery.deliver(list(Delivery.objects.filter(event=Rule.RESOLVED).values_list("pk", flat=True)))
     (resolved,) = mail.outbox
     assert resolved.subject.startswith("Resolved: [#")
-    assert f"https://help.test/s/{request.public_id}/token" in resolved.body
-    assert f'href="https://help.test/s/{request.public_id}/token"' in resolved.alternatives[0][0]
+    assert resolved.body.count("https://help.test/survey/") == 3  # good, bad, and the page
+    assert 'href="https://help.test/survey/' in resolved.alternatives[0][0]
 
 
 def test_without_surveys_the_resolved_email_has_no_survey_link(requester, agent):

@@ -71,3 +71,14 @@ def admin_client(admin_user):
     client = Client()
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_notification_config(settings):
+    # The outbox caches rules and webhook endpoints per process: every test reads its own.
+    from notifications import outbox
+
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    outbox.config_changed()
+    yield
+    outbox.config_changed()
