@@ -134,5 +134,6 @@ def test_another_requesters_request_is_not_found(live_server, page, requester, o
     log_in(page, live_server)
     answer = page.goto(f"{live_server.url}/portal/requests/{theirs.public_id}")
     assert answer.status == 404
+    expect(page.get_by_role("heading", name="We can't find that page")).to_be_visible()
     expect(page.get_by_text("Otto's private matter")).to_have_count(0)
     screenshot(page, "portal-not-found")

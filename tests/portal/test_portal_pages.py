@@ -167,7 +167,9 @@ def test_the_request_page_shows_public_replies_and_files_only(portal, requester,
 
 def test_another_requesters_request_is_a_404_like_an_unknown_one(portal, other_requester):
     theirs = RequestFactory(requester=other_requester)
-    assert portal.get(f"/portal/requests/{theirs.public_id}").status_code == 404
+    answer = portal.get(f"/portal/requests/{theirs.public_id}")
+    assert answer.status_code == 404 and "We can't find that page" in answer.content.decode()
+    assert theirs.title not in answer.content.decode()
     assert portal.get("/portal/requests/req_doesnotexist0000").status_code == 404
     assert portal.post(f"/portal/requests/{theirs.public_id}/reply", {"content": "hi"}).status_code == 404
     assert portal.get(f"/portal/requests/{theirs.public_id}/updates").status_code == 404
