@@ -5,7 +5,6 @@ renders. A refusal from a service comes back as an error on the form; another's 
 """
 
 from collections import defaultdict
-from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
@@ -140,10 +139,9 @@ def _too_large_message() -> str:
 
 
 def _reopen_until(found):
-    if found.status != Status.RESOLVED or found.resolved_at is None:
-        return None
-    until = found.resolved_at + timedelta(days=settings.REOPEN_DAYS)
-    return until if until > timezone.now() else None
+    """The deadline while it is still ahead (the same rule the services apply), else None."""
+    until = workflow.reopen_deadline(found.status, found.resolved_at, days=settings.REOPEN_DAYS)
+    return until if until is not None and until > timezone.now() else None
 
 
 def _page_context(request, found, *, reply_form=None) -> dict:

@@ -95,12 +95,18 @@ def ensure_may_post(role: str, status: str, *, is_internal: bool, field: str) ->
         raise ValidationFailed.for_field(field, message)
 
 
+def reopen_deadline(status: str, resolved_at, *, days: int):
+    """Until when a requester may reopen a resolved request; None for any other request."""
+    if status != Status.RESOLVED or resolved_at is None:
+        return None
+    return resolved_at + timedelta(days=days)
+
+
 def ensure_reopen_window(role: str, status: str, resolved_at, now, *, days: int, field: str) -> None:
-    """A requester reopens a resolved request (with the button or by answering) only within `days` of
-    its resolution; after that it is settled and a new request is the way to go on."""
-    if role != REQUESTER or status != Status.RESOLVED or resolved_at is None:
-        return
-    if now - resolved_at > timedelta(days=days):
+    """A requester reopens a resolved request (with the button or by answering) only until its
+    reopen_deadline; after that it is settled and a new request is the way to go on."""
+    deadline = reopen_deadline(status, resolved_at, days=days)
+    if role == REQUESTER and deadline is not None and now > deadline:
         raise ValidationFailed.for_field(
             field, f"this request was solved more than {days} days ago; {NEW_REQUEST_HINT}"
         )
