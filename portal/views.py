@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from helpdesk.errors import DomainError, TooLarge
 from surveys.selectors import invitation_for_request
 from tickets import services, workflow
-from tickets.forms import form_errors_from
+from tickets.forms import FILES_PER_POST, form_errors_from, posted_files
 from tickets.models import Category, Priority, Source, Status
 from tickets.views.access import refusals_as_http
 
@@ -31,7 +31,6 @@ from . import selectors
 from .forms import NewRequestForm, ReplyForm
 
 PER_PAGE = 20
-MAX_FILES = 10
 MULTIPART_SLACK = 64 * 1024  # the form's fields and multipart framing around the files
 
 
@@ -51,18 +50,11 @@ def requester_required(view):
 
 def _body_too_large(request) -> bool:
     """Checked before the body is read, so a huge upload is refused without being stored."""
-    limit = MAX_FILES * settings.ATTACHMENT_MAX_BYTES + MULTIPART_SLACK
+    limit = FILES_PER_POST * settings.ATTACHMENT_MAX_BYTES + MULTIPART_SLACK
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0) > limit
     except ValueError:
         return False
-
-
-def _files(request, form) -> list:
-    files = request.FILES.getlist("files")
-    if len(files) > MAX_FILES:
-        form.add_error(None, f"Attach at most {MAX_FILES} files at a time.")
-    return files
 
 
 def _status_code(error: DomainError | None) -> int:
@@ -71,7 +63,7 @@ def _status_code(error: DomainError | None) -> int:
 
 def _upload_limits() -> dict:
     limit_mb = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
-    return {"max_bytes": settings.ATTACHMENT_MAX_BYTES, "max_files": MAX_FILES, "max_label": f"{limit_mb:g} MB"}
+    return {"max_bytes": settings.ATTACHMENT_MAX_BYTES, "max_files": FILES_PER_POST, "max_label": f"{limit_mb:g} MB"}
 
 
 # --- my requests -------------------------------------------------------------------------------
@@ -103,7 +95,7 @@ def new_request(request):
         context = {"form": NewRequestForm(categories=categories), "upload_error": _too_large_message()}
         return render(request, "portal/new_request.html", {**context, **_upload_limits()}, status=413)
     form = NewRequestForm(request.POST, categories=categories)
-    files = _files(request, form)
+    files = posted_files(request, form)
     error = None
     if form.is_valid():
         data = form.cleaned_data
@@ -132,7 +124,7 @@ def new_request(request):
 
 def _too_large_message() -> str:
     limit_mb = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
-    return f"The files are too large: each may be at most {limit_mb:g} MB, and at most {MAX_FILES} at a time."
+    return f"The files are too large: each may be at most {limit_mb:g} MB, and at most {FILES_PER_POST} at a time."
 
 
 # --- one request -------------------------------------------------------------------------------
@@ -189,7 +181,7 @@ def reply(request, public_id):
     if _body_too_large(request):
         return _reply_refused(request, public_id, ReplyForm(), status=413, upload_error=_too_large_message())
     form = ReplyForm(request.POST)
-    files = _files(request, form)
+    files = posted_files(request, form)
     error = None
     if form.is_valid():
         try:

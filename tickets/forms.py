@@ -16,6 +16,17 @@ def _choices(items, *, empty: str, value=lambda x: x.public_id, label=str):
     return [("", empty)] + [(value(item), label(item)) for item in items]
 
 
+FILES_PER_POST = 10
+
+
+def posted_files(request, form: forms.Form) -> list:
+    """The files sent with a reply or a new request; more than FILES_PER_POST is an error on the form."""
+    files = request.FILES.getlist("files")
+    if len(files) > FILES_PER_POST:
+        form.add_error(None, f"Attach at most {FILES_PER_POST} files at a time.")
+    return files
+
+
 def form_errors_from(form: forms.Form, error: DomainError) -> None:
     """Puts a service's refusal next to the field it names (or at the top of the form). A refusal
     naming one field gets its whole sentence there, not the API's short per-field note ("not allowed")."""

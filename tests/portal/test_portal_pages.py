@@ -267,3 +267,11 @@ def test_the_poll_answers_204_until_something_public_changes(portal, requester, 
     assert fresh.status_code == 200
     assert "Fixed on our side" in fresh.content.decode() and "Solved" in fresh.content.decode()
     assert "note to self" not in fresh.content.decode()
+
+
+def test_more_files_than_one_post_takes_are_refused_on_the_form(portal, requester):
+    request = RequestFactory(requester=requester)
+    files = [upload(f"f{i}.txt", b"x") for i in range(11)]
+    answer = hx(portal, "post", f"/portal/requests/{request.public_id}/reply", {"content": "logs", "files": files})
+    assert answer.status_code == 422 and "Attach at most 10 files at a time." in answer.content.decode()
+    assert not request.comments.exists()

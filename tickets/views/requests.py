@@ -15,12 +15,10 @@ from django_htmx.http import HttpResponseClientRedirect
 from helpdesk.errors import DomainError
 
 from .. import macros, selectors, services
-from ..forms import NewRequestForm, ReplyForm, RequestFieldsForm, TitleForm, form_errors_from
+from ..forms import NewRequestForm, ReplyForm, RequestFieldsForm, TitleForm, form_errors_from, posted_files
 from ..models import Source
 from ..presence import report as report_presence
 from .access import agent_required
-
-MAX_FILES = 10
 
 
 def _seen(request) -> datetime | None:
@@ -88,9 +86,7 @@ def macro_picker(request, public_id):
 def reply(request, public_id):
     found = selectors.request_get(user=request.user, public_id=public_id)
     form = ReplyForm(request.POST)
-    files = request.FILES.getlist("files")
-    if len(files) > MAX_FILES:
-        form.add_error(None, f"Attach at most {MAX_FILES} files at a time.")
+    files = posted_files(request, form)
     if form.is_valid():
         try:
             _check_fresh(request, found)
