@@ -2,6 +2,9 @@
 preparation (which was most of the time of a bulk_create of a million rows). PostgreSQL gets one COPY
 stream per table; other databases one prepared INSERT run for all rows (executemany)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db import connection, models
 
 
@@ -50,3 +53,62 @@ def reserve_ids(model, count: int) -> list[int]:
             row = cursor.fetchone()
             start = max(start, row[0] if row else 0)
     return list(range(start + 1, start + 1 + count))
+
+
+@contextmanager
+def indexes_built_after(models_: list) -> Iterator[None]:
+    """On PostgreSQL, drops the secondary indexes, unique and foreign-key constraints of those of the
+    models' tables that are empty, and makes them again after the block: building an index once over
+    a million sorted rows is far cheaper than keeping it up to date row by row, and adding a foreign key
+    checks all rows in one join where a deferred constraint fires a check per row at COMMIT. Call it
+    inside the transaction: if the block fails, the drops roll back with everything else. Tables with
+    rows keep everything (another seed's rows must stay checked as they go in)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    rebuild = []
+    with connection.cursor() as cursor:
+        # Dropping a foreign key alters the table it points to, which PostgreSQL refuses while checks
+        # deferred to COMMIT are pending there (the seed's users): run those checks now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for model in models_:
+            table = model._meta.db_table
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {connection.ops.quote_name(table)})")  # noqa: S608
+            if not cursor.fetchone()[0]:
+                rebuild.extend(_drop_secondary(cursor, table))
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # sorts for the index builds in memory
+        # Unique constraints and plain indexes first, foreign keys last (their check reads the indexes).
+        for statement in sorted(rebuild, key=lambda sql: " FOREIGN KEY " in sql):
+            cursor.execute(statement)
+
+
+def _drop_secondary(cursor, table: str) -> list[str]:
+    """Drops the table's unique and foreign-key constraints and other non-primary indexes; returns
+    the statements that make them again."""
+    quote = connection.ops.quote_name
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY conname",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    # Indexes not behind a constraint (a constraint's index goes and comes back with it).
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = x.indrelid AND c.conindid = x.indexrelid) "
+        "ORDER BY i.relname",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    statements = []
+    for name, definition in constraints:
+        cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+        statements.append(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+    for name, definition in indexes:
+        cursor.execute(f"DROP INDEX {quote(name)}")
+        statements.append(definition)
+    return statements

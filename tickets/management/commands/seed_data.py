@@ -19,12 +19,13 @@ from django.utils import timezone
 from accounts.models import Group, Role, User
 from sla import engine
 from sla.defaults import DEFAULT_TARGETS
+from sla.models import SlaClock
 from sla.selectors import compute_request_sla, load_config
 from sla.services import CLOCK_COLUMNS, copy_rows, db_time, write_clocks
 from tickets.management import fake
 from tickets.models import Category, Comment, EventKind, Priority, Request, RequestEvent, Source, Status, Tag
 
-from ..copy import insert_models, reserve_ids
+from ..copy import indexes_built_after, insert_models, reserve_ids
 
 AGENT_DOMAIN = "staff.example.com"
 REQUESTER_DOMAIN = "customers.example.com"
@@ -117,9 +118,10 @@ class Command(BaseCommand):
                 sla_config=None if skip_sla else load_config(),
             )
             totals = {"requests": 0, "comments": 0, "tag links": 0, "events": 0}
-            for start in range(0, requests, CHUNK):
-                for name, count in builder.insert(min(CHUNK, requests - start), batch_size).items():
-                    totals[name] += count
+            with indexes_built_after([Request, Comment, RequestEvent, Request.tags.through, SlaClock]):
+                for start in range(0, requests, CHUNK):
+                    for name, count in builder.insert(min(CHUNK, requests - start), batch_size).items():
+                        totals[name] += count
         seeded = time.perf_counter() - started
         with connection.cursor() as cursor:
             # Fresh planner statistics: without them PostgreSQL picks poor plans on the new rows. VACUUM
