@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -117,11 +118,38 @@ class RequestSla:
 SEVERITY = ["met", "paused", "on_track", "at_risk", "breached"]
 
 
+class SlaInputs(NamedTuple):
+    """What the engine reads of a request (and of its requester): rows loaded or built in bulk
+    (rebuilds, seeding) pass these, or any object with these attributes, instead of model instances."""
+
+    priority: str
+    is_vip: bool
+    assigned_group_id: int | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+
+
 def compute_request_sla(request: Request, *, config: SlaConfig, changes, now: datetime) -> RequestSla:
     """request needs requester loaded (for VIP)."""
-    tier = config.tier_for(
-        priority=request.priority, is_vip=request.requester.is_vip, group_id=request.assigned_group_id
+    inputs = SlaInputs(
+        request.priority,
+        request.requester.is_vip,
+        request.assigned_group_id,
+        request.status,
+        request.created_at,
+        request.updated_at,
+        request.first_response_at,
+        request.resolved_at,
     )
+    return compute_sla(inputs, config=config, changes=changes, now=now)
+
+
+def compute_sla(request: SlaInputs, *, config: SlaConfig, changes, now: datetime) -> RequestSla:
+    """The SLA of a request given as SlaInputs (or a row with those attributes)."""
+    tier = config.tier_for(priority=request.priority, is_vip=request.is_vip, group_id=request.assigned_group_id)
     timeline = build_timeline(
         created_at=request.created_at,
         first_response_at=request.first_response_at,

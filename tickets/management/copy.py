@@ -1,6 +1,6 @@
-"""Bulk writes for seeding: model instances straight into their table, without Django's per-value
-preparation (which was most of the time of a bulk_create of a million rows). PostgreSQL gets one COPY
-stream per table; other databases one prepared INSERT run for all rows (executemany)."""
+"""Bulk writes for seeding: plain tuples straight into their table, without model instances or
+Django's per-value preparation (which were most of the time of a bulk_create of a million rows).
+PostgreSQL gets one COPY stream per table; other databases one prepared INSERT run for all rows."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -8,36 +8,34 @@ from contextlib import contextmanager
 from django.db import connection, models
 
 
-def _adapter(field):
-    if isinstance(field, models.DateTimeField):
-        return connection.ops.adapt_datetimefield_value  # SQLite: text; PostgreSQL: the value itself
-    return None
-
-
-def insert_models(model, objects: list) -> None:
-    """Writes the instances' concrete columns (the primary key too when the caller has set it)."""
-    if not objects:
+def insert_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Writes plain tuples into the model's table, one value per column (attnames) in that order:
+    one COPY stream on PostgreSQL, one prepared INSERT run for all rows elsewhere. Columns left out
+    take the database's default (the primary key its sequence)."""
+    if not rows:
         return
-    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and getattr(objects[0], f.attname) is None)]
-    getters = [(f.attname, _adapter(f)) for f in fields]
-    rows = (
-        tuple(adapt(getattr(obj, name)) if adapt else getattr(obj, name) for name, adapt in getters) for obj in objects
-    )
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
     table = quote(model._meta.db_table)
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in columns]
+    names = ", ".join(quote(field.column) for field in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))  # noqa: S608
+            return
+        # SQLite and others want datetimes adapted (SQLite: text in UTC).
+        adapt = connection.ops.adapt_datetimefield_value
+        dates = [i for i, field in enumerate(fields) if isinstance(field, models.DateTimeField)]
+        if dates:
+            rows = [tuple(adapt(v) if i in dates else v for i, v in enumerate(row)) for row in rows]
+        marks = ", ".join(["%s"] * len(fields))
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
 def reserve_ids(model, count: int) -> list[int]:
-    """`count` new primary keys for the model's table, to set before insert_models."""
+    """`count` new primary keys for the model's table, for rows that others point to."""
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
