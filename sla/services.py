@@ -56,7 +56,26 @@ ENGINE_COLUMNS = tuple(name.replace("is_vip", "requester__is_vip") for name in E
 
 
 def _engine_rows(requests: QuerySet[Request]) -> list[EngineRow]:
-    return [EngineRow._make(row) for row in requests.values_list(*ENGINE_COLUMNS)]
+    return [EngineRow._make(row) for row in fetch_rows(requests.values_list(*ENGINE_COLUMNS))]
+
+
+def fetch_rows(queryset: QuerySet) -> list[tuple]:
+    """The tuples of a values_list() queryset (without flat or named). On PostgreSQL in binary
+    format: Django's loader parses each timestamp from text in Python, which was a third of a
+    rebuild's time; psycopg's binary loader is C and gives the same aware UTC datetimes."""
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    import psycopg  # only with PostgreSQL
+
+    sql, params = queryset.query.sql_with_params()
+    connection.ensure_connection()
+    # Django's cursors bind parameters on the client, which cannot ask for binary results: a psycopg
+    # cursor that can, wrapped by Django as usual (query logging and counting see it).
+    raw = psycopg.Cursor(connection.connection)
+    raw.format = psycopg.pq.Format.BINARY
+    with connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _locked(request_ids: list[int], *, skip_locked: bool = False) -> list[EngineRow]:
@@ -78,8 +97,10 @@ def _recompute_locked(requests: list[EngineRow], *, now: datetime, config: SlaCo
     ids = [r.pk for r in requests]
     wanted = set(ids)
     stored: dict[int, dict[str, tuple]] = defaultdict(dict)
-    for pk, request_id, kind, *values in of_requests(SlaClock.objects.order_by(), ids).values_list(
-        "pk", "request_id", "kind", "status", "target_at", "elapsed_seconds", "next_check_at"
+    for pk, request_id, kind, *values in fetch_rows(
+        of_requests(SlaClock.objects.order_by(), ids).values_list(
+            "pk", "request_id", "kind", "status", "target_at", "elapsed_seconds", "next_check_at"
+        )
     ):
         if request_id in wanted:
             stored[request_id][kind] = (pk, *values)
