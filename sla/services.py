@@ -107,14 +107,15 @@ def _recompute_locked(requests: list[EngineRow], *, now: datetime, config: SlaCo
     changes = status_changes(ids)
 
     new_clocks, changed_clocks, moves, moved_columns = [], [], [], []
-    stamp = db_time(now)
+    adapt = connection.ops.adapt_datetimefield_value  # db_time without its connection lookup per value
+    stamp = adapt(now)
 
     def keep(request_id, kind, status, due, elapsed, check):
         before = stored[request_id].get(kind)
         if before is None:
-            new_clocks.append((request_id, kind, status, db_time(due), elapsed, db_time(check), stamp))
+            new_clocks.append((request_id, kind, status, adapt(due), elapsed, adapt(check), stamp))
         elif before[1:] != (status, due, elapsed, check):
-            changed_clocks.append((before[0], status, db_time(due), elapsed, db_time(check), stamp))
+            changed_clocks.append((before[0], status, adapt(due), elapsed, adapt(check), stamp))
 
     for request in requests:
         if request.deleted_at is not None:  # off the sweep, as they were
@@ -139,7 +140,7 @@ def _recompute_locked(requests: list[EngineRow], *, now: datetime, config: SlaCo
             keep(request.pk, kind, result.status, result.target_at, elapsed, result.next_change_at)
         columns = (sla.tier, sla.worst_status, sla.nearest_due)
         if columns != (request.sla_tier, request.sla_status, request.sla_due_at):
-            moved_columns.append((request.pk, sla.tier, sla.worst_status, db_time(sla.nearest_due)))
+            moved_columns.append((request.pk, sla.tier, sla.worst_status, adapt(sla.nearest_due)))
     update_rows(SlaClock._meta.db_table, CLOCK_UPDATE_COLUMNS, changed_clocks)
     write_clocks(new_clocks)
     reactions.events_recorded(RequestEvent.objects.bulk_create(moves))
