@@ -7,7 +7,7 @@ from unittest.mock import patch
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.test.utils import CaptureQueriesContext
 
@@ -319,3 +319,25 @@ def test_a_rebuild_after_a_tier_change_stores_what_the_engine_computes_for_each_
     with patch("sla.services.timezone.now", return_value=at), CaptureQueriesContext(connection) as queries:
         clocks_rebuild()
     assert not [q["sql"] for q in queries if q["sql"].startswith(("UPDATE", "INSERT", "COPY", "DELETE"))]
+
+
+def test_seeding_empty_tables_leaves_every_index_and_constraint_in_place():
+    if connection.vendor != "postgresql":
+        pytest.skip("the seed drops and remakes indexes and constraints on PostgreSQL only")
+
+    def schema():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() UNION ALL "
+                "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
+                "ORDER BY 1"
+            )
+            return cursor.fetchall()
+
+    before = schema()
+    seed(50)
+    assert schema() == before
+    # The foreign keys check again: a comment on a request that does not exist is refused.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Comment.objects.create(request_id=10**9, author=User.objects.first(), content="x")
+        connection.check_constraints()
