@@ -12,6 +12,6 @@ dropdb -h "$PGHOST" -U postgres --if-exists "$DB"
 createdb -h "$PGHOST" -U postgres "$DB"
 $PY manage.py migrate -v0
 $PY manage.py shell -v0 -c "from sla.services import sla_defaults_install; sla_defaults_install()"
-/usr/bin/time -f "seed_data: wall %es, max RSS %MKB" $PY manage.py seed_data --requests "$REQUESTS"
-/usr/bin/time -f "sla_rebuild: wall %es" $PY manage.py sla_rebuild
+/usr/bin/time -f "seed_data: wall %es, CPU %Us user + %Ss system, max RSS %MKB" $PY manage.py seed_data --requests "$REQUESTS"
+/usr/bin/time -f "sla_rebuild: wall %es, CPU %Us user + %Ss system, max RSS %MKB" $PY manage.py sla_rebuild
 echo "DATABASE_URL=$DATABASE_URL"

@@ -16,6 +16,7 @@ Conventions:
   three. Opening intervals that end up overlapping in UTC are clipped so no instant counts twice.
 """
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -51,6 +52,9 @@ class Calendar:
     # Memo of _local_day_intervals: a rebuild of a million requests asks for the same few hundred days
     # over and over. Not part of the calendar's value (not compared, not shown).
     _days: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+    # The open time of a span of dates as one sorted list with running totals (see _OpenTable): one
+    # element, replaced when a wider span is needed. Not part of the value either.
+    _table: list = field(default_factory=list, init=False, compare=False, repr=False)
 
 
 ALWAYS_OPEN = Calendar(tz=ZoneInfo("UTC"), hours={weekday: ((time(0), time.max),) for weekday in range(7)})
@@ -204,6 +208,30 @@ def _counted_segments(
 
 
 def _count(calendar: Calendar, start: datetime, end: datetime, excluded: list[Interval]) -> timedelta:
+    if end <= start:
+        return timedelta(0)
+    table = _table_for(calendar, start, end)
+    if table is None:
+        return _count_walk(calendar, start, end, excluded)
+    total = table.before(end) - table.before(start)
+    for gap_start, gap_end in excluded:
+        if gap_start < end and gap_end > start:
+            total -= table.before(min(gap_end, end)) - table.before(max(gap_start, start))
+    return total
+
+
+def _reach(calendar: Calendar, start: datetime, amount: timedelta, excluded: list[Interval]) -> datetime:
+    """The earliest instant at which `amount` of counted time has passed since `start`."""
+    if amount < timedelta(0):
+        raise ValueError(f"Cannot add a negative amount of business time ({amount}).")
+    if amount == timedelta(0):
+        return start
+    found = _reach_by_table(calendar, start, amount, excluded)
+    return found if found is not None else _reach_walk(calendar, start, amount, excluded)
+
+
+def _count_walk(calendar: Calendar, start: datetime, end: datetime, excluded: list[Interval]) -> timedelta:
+    """_count interval by interval, for the calendars _table_for does not serve."""
     total = timedelta(0)
     if end <= start:
         return total
@@ -214,12 +242,8 @@ def _count(calendar: Calendar, start: datetime, end: datetime, excluded: list[In
     return total
 
 
-def _reach(calendar: Calendar, start: datetime, amount: timedelta, excluded: list[Interval]) -> datetime:
-    """The earliest instant at which `amount` of counted time has passed since `start`."""
-    if amount < timedelta(0):
-        raise ValueError(f"Cannot add a negative amount of business time ({amount}).")
-    if amount == timedelta(0):
-        return start
+def _reach_walk(calendar: Calendar, start: datetime, amount: timedelta, excluded: list[Interval]) -> datetime:
+    """_reach interval by interval: it finds no open time (and raises) where the table gives up."""
     remaining = amount
     for seg_start, seg_end in _counted_segments(calendar, start, excluded):
         length = seg_end - seg_start
@@ -227,6 +251,122 @@ def _reach(calendar: Calendar, start: datetime, amount: timedelta, excluded: lis
             return seg_start + remaining
         remaining -= length
     raise AssertionError("unreachable: _open_intervals runs until it raises")  # pragma: no cover
+
+
+# --- Open time as running totals -----------------------------------------------------------------
+# Counting interval by interval walks every day between two instants, for every clock. A rebuild of
+# a million requests asks the same calendar over and over, so its open intervals over a span of
+# dates are laid out once, with the open time before each: counting is then two binary searches.
+
+# How far beyond the asked instants a new table reaches, so most later questions fit in it.
+_TABLE_MARGIN = timedelta(days=60)
+# _reach looks this far ahead in the table; beyond, the day-by-day walk decides (and raises).
+_TABLE_REACH_LIMIT = timedelta(days=MAX_CLOSED_DAYS)
+
+
+class _OpenTable:
+    """The calendar's open intervals of local dates first_day..last_day, disjoint and sorted, with the
+    open time before each. Exact for instants in [low, high]: two days in from either end, so an
+    interval reaching over from a date outside the span (midnight, DST) cannot be missing."""
+
+    __slots__ = ("first_day", "last_day", "low", "high", "starts", "ends", "before_start", "before_end")
+
+    def __init__(self, calendar: Calendar, first_day: date, last_day: date):
+        self.first_day, self.last_day = first_day, last_day
+        tz = calendar.tz
+        self.low = datetime.combine(first_day + timedelta(days=2), time(0), tzinfo=tz).astimezone(UTC)
+        self.high = datetime.combine(last_day - timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+        self.starts, self.ends, self.before_start, self.before_end = [], [], [], []
+        total, cursor, day = timedelta(0), None, first_day
+        while day <= last_day:
+            for start, end in _local_day_intervals(calendar, day):
+                if cursor is not None:
+                    start = max(start, cursor)  # as _open_intervals: no instant counted twice
+                if end > start:
+                    self.starts.append(start)
+                    self.ends.append(end)
+                    self.before_start.append(total)
+                    total += end - start
+                    self.before_end.append(total)
+                    cursor = end
+            day += timedelta(days=1)
+
+    def before(self, at: datetime) -> timedelta:
+        """Open time from the table's first interval up to `at`."""
+        i = bisect_right(self.starts, at) - 1
+        if i < 0:
+            return timedelta(0)
+        return self.before_start[i] + (min(at, self.ends[i]) - self.starts[i])
+
+    def instant(self, total: timedelta) -> datetime | None:
+        """The earliest instant with `total` open time before it (> 0); None beyond the table."""
+        i = bisect_left(self.before_end, total)
+        if i == len(self.before_end):
+            return None
+        return self.starts[i] + (total - self.before_start[i])
+
+
+def _table_for(calendar: Calendar, low: datetime, high: datetime) -> "_OpenTable | None":
+    """A table exact over [low, high]: the calendar's own if it is wide enough, else a wider one.
+    None for a calendar the table does not serve (always open: no need; no hours: the walk raises)."""
+    table = calendar._table[0] if calendar._table else None
+    if table is not None and table.low <= low and high <= table.high:
+        return table
+    if _is_always_open(calendar) or not _has_hours(calendar):
+        return None
+    first_day = (low - _TABLE_MARGIN).astimezone(calendar.tz).date()
+    last_day = (high + _TABLE_MARGIN).astimezone(calendar.tz).date()
+    if table is not None:
+        first_day, last_day = min(first_day, table.first_day), max(last_day, table.last_day)
+    calendar._table[:] = [_OpenTable(calendar, first_day, last_day)]
+    return calendar._table[0]
+
+
+def _reach_by_table(calendar: Calendar, start: datetime, amount: timedelta, excluded: list[Interval]):
+    """_reach from the table, widened as needed up to _TABLE_REACH_LIMIT; None if not found there."""
+    if not calendar._table and _is_always_open(calendar):  # (a calendar with a table is not)
+        return _reach_always_open(start, amount, excluded)
+    high = start + amount + _TABLE_MARGIN
+    while high - start <= _TABLE_REACH_LIMIT:
+        table = _table_for(calendar, start, high)
+        if table is None:
+            return None
+        found = _reach_in(table, start, amount, excluded)
+        if found is not None and found <= table.high:
+            return found
+        high = start + (high - start) * 2
+    return None
+
+
+def _reach_in(table: _OpenTable, start: datetime, amount: timedelta, excluded: list[Interval]):
+    remaining, at = amount, start
+    for gap_start, gap_end in excluded:
+        if gap_end <= at:
+            continue
+        if gap_start > at:
+            there = table.before(min(gap_start, table.high)) - table.before(at)
+            if there >= remaining:
+                return table.instant(table.before(at) + remaining)
+            if gap_start > table.high:
+                return None
+            remaining -= there
+        at = gap_end
+        if at > table.high:
+            return None
+    return table.instant(table.before(at) + remaining)
+
+
+def _reach_always_open(start: datetime, amount: timedelta, excluded: list[Interval]) -> datetime:
+    remaining, at = amount, start
+    for gap_start, gap_end in excluded:
+        if gap_end <= at:
+            continue
+        if gap_start > at:
+            if gap_start - at >= remaining:
+                return at + remaining
+            remaining -= gap_start - at
+        at = gap_end
+    return at + remaining
 
 
 def _utc(value: datetime, name: str) -> datetime:

@@ -3,8 +3,10 @@
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from tickets.models import EventKind, Request, RequestEvent
@@ -85,10 +87,20 @@ def load_config() -> SlaConfig:
     return SlaConfig(policies, dict(tiers), default_tier_id, calendars, default_calendar, group_calendar)
 
 
+def of_requests(queryset: QuerySet, request_ids: list[int]) -> QuerySet:
+    """The queryset's rows of these requests (by request_id; ids sorted). For a long run of ids one
+    range (an index range scan, not thousands of parameters): callers skip rows of requests in it
+    they did not ask for."""
+    if len(request_ids) > 100:
+        return queryset.filter(request_id__gte=request_ids[0], request_id__lte=request_ids[-1])
+    return queryset.filter(request_id__in=request_ids)
+
+
 def status_changes(request_ids: list[int]) -> dict[int, list[tuple[datetime, str, str]]]:
-    """(when, old status, new status) per request, oldest first, in one query for many requests."""
+    """(when, old status, new status) per request, oldest first, in one query for many requests
+    (sorted ids; the answer may hold requests in their range that were not asked for)."""
     changes: dict[int, list] = defaultdict(list)
-    events = RequestEvent.objects.filter(request_id__in=request_ids, kind=EventKind.CHANGED, field="status")
+    events = of_requests(RequestEvent.objects.filter(kind=EventKind.CHANGED, field="status"), request_ids)
     for request_id, *change in events.order_by("created_at", "id").values_list(
         "request_id", "created_at", "old_value", "new_value"
     ):
@@ -117,11 +129,38 @@ class RequestSla:
 SEVERITY = ["met", "paused", "on_track", "at_risk", "breached"]
 
 
+class SlaInputs(NamedTuple):
+    """What the engine reads of a request (and of its requester): rows loaded or built in bulk
+    (rebuilds, seeding) pass these, or any object with these attributes, instead of model instances."""
+
+    priority: str
+    is_vip: bool
+    assigned_group_id: int | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+
+
 def compute_request_sla(request: Request, *, config: SlaConfig, changes, now: datetime) -> RequestSla:
     """request needs requester loaded (for VIP)."""
-    tier = config.tier_for(
-        priority=request.priority, is_vip=request.requester.is_vip, group_id=request.assigned_group_id
+    inputs = SlaInputs(
+        request.priority,
+        request.requester.is_vip,
+        request.assigned_group_id,
+        request.status,
+        request.created_at,
+        request.updated_at,
+        request.first_response_at,
+        request.resolved_at,
     )
+    return compute_sla(inputs, config=config, changes=changes, now=now)
+
+
+def compute_sla(request: SlaInputs, *, config: SlaConfig, changes, now: datetime) -> RequestSla:
+    """The SLA of a request given as SlaInputs (or a row with those attributes)."""
+    tier = config.tier_for(priority=request.priority, is_vip=request.is_vip, group_id=request.assigned_group_id)
     timeline = build_timeline(
         created_at=request.created_at,
         first_response_at=request.first_response_at,

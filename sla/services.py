@@ -4,6 +4,7 @@ import logging
 import time
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -24,7 +25,7 @@ from .models import (
     SlaTarget,
     SlaTier,
 )
-from .selectors import SlaConfig, compute_request_sla, load_config, status_changes
+from .selectors import SlaConfig, compute_sla, load_config, of_requests, status_changes
 
 log = logging.getLogger(__name__)
 
@@ -32,48 +33,96 @@ log = logging.getLogger(__name__)
 NOTABLE = {ClockStatus.AT_RISK, ClockStatus.BREACHED, ClockStatus.MET}
 
 
-def _locked(request_ids: list[int], *, skip_locked: bool = False) -> QuerySet[Request]:
+class EngineRow(NamedTuple):
+    """A request as the recompute reads it (sla.selectors.SlaInputs, plus its id, deletion and the SLA
+    columns it may write back): loaded as plain rows, a million of them cost no model instances."""
+
+    pk: int
+    priority: str
+    is_vip: bool
+    assigned_group_id: int | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    deleted_at: datetime | None
+    sla_tier: str
+    sla_status: str
+    sla_due_at: datetime | None
+
+
+ENGINE_COLUMNS = tuple(name.replace("is_vip", "requester__is_vip") for name in EngineRow._fields)
+
+
+def _engine_rows(requests: QuerySet[Request]) -> list[EngineRow]:
+    return [EngineRow._make(row) for row in fetch_rows(requests.values_list(*ENGINE_COLUMNS))]
+
+
+def fetch_rows(queryset: QuerySet) -> list[tuple]:
+    """The tuples of a values_list() queryset (without flat or named). On PostgreSQL in binary
+    format: Django's loader parses each timestamp from text in Python, which was a third of a
+    rebuild's time; psycopg's binary loader is C and gives the same aware UTC datetimes."""
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    import psycopg  # only with PostgreSQL
+
+    sql, params = queryset.query.sql_with_params()
+    connection.ensure_connection()
+    # Django's cursors bind parameters on the client, which cannot ask for binary results: a psycopg
+    # cursor that can, wrapped by Django as usual (query logging and counting see it).
+    raw = psycopg.Cursor(connection.connection)
+    raw.format = psycopg.pq.Format.BINARY
+    with connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _locked(request_ids: list[int], *, skip_locked: bool = False) -> list[EngineRow]:
     # A request's row is the lock of its clocks: whoever writes clocks takes it first, so a recompute
     # and a sweep wait for each other in one order and never deadlock. (of: not the requester's row.)
-    return (
+    return _engine_rows(
         Request.all_objects.select_for_update(skip_locked=skip_locked, of=("self",))
-        .select_related("requester")
         .filter(pk__in=request_ids)
+        .order_by("pk")
     )
 
 
-def _recompute_locked(requests: list[Request], *, now: datetime, config: SlaConfig) -> None:
-    """Brings the clocks and SLA columns of these requests, locked by the caller with their requester
-    loaded, up to date in a fixed number of queries. Clocks are read under the lock, so a status move
-    is recorded once however many recomputes and sweeps run at once. Only what changed is written: a
-    clock whose status, target, counted time and next check are all the same is left as it is (its
+def _recompute_locked(requests: list[EngineRow], *, now: datetime, config: SlaConfig) -> None:
+    """Brings the clocks and SLA columns of these requests, locked by the caller and sorted by id, up
+    to date in a fixed number of queries. Clocks are read under the lock, so a status move is
+    recorded once however many recomputes and sweeps run at once. Only what changed is written, once:
+    a clock whose status, target, counted time and next check are all the same is left as it is (its
     computed_at is when its values last changed), and a request's row only when its SLA columns move."""
     ids = [r.pk for r in requests]
+    wanted = set(ids)
     stored: dict[int, dict[str, tuple]] = defaultdict(dict)
-    for pk, request_id, kind, *values in (
-        SlaClock.objects.filter(request_id__in=ids)
-        .order_by()
-        .values_list("pk", "request_id", "kind", "status", "target_at", "elapsed_seconds", "next_check_at")
+    for pk, request_id, kind, *values in fetch_rows(
+        of_requests(SlaClock.objects.order_by(), ids).values_list(
+            "pk", "request_id", "kind", "status", "target_at", "elapsed_seconds", "next_check_at"
+        )
     ):
-        stored[request_id][kind] = (pk, *values)
+        if request_id in wanted:
+            stored[request_id][kind] = (pk, *values)
     changes = status_changes(ids)
 
-    clocks, stale, moves, moved_requests = [], [], [], []
+    new_clocks, changed_clocks, moves, moved_columns = [], [], [], []
+    adapt = connection.ops.adapt_datetimefield_value  # db_time without its connection lookup per value
+    stamp = adapt(now)
 
     def keep(request_id, kind, status, due, elapsed, check):
         before = stored[request_id].get(kind)
-        if before is not None and before[1:] == (status, due, elapsed, check):
-            return  # unchanged: no write
-        if before is not None:
-            stale.append(before[0])
-        clocks.append((request_id, kind, status, db_time(due), elapsed, db_time(check), db_time(now)))
+        if before is None:
+            new_clocks.append((request_id, kind, status, adapt(due), elapsed, adapt(check), stamp))
+        elif before[1:] != (status, due, elapsed, check):
+            changed_clocks.append((before[0], status, adapt(due), elapsed, adapt(check), stamp))
 
     for request in requests:
         if request.deleted_at is not None:  # off the sweep, as they were
             for kind, (_, status, due, elapsed, _check) in list(stored[request.pk].items()):
                 keep(request.pk, kind, status, due, elapsed, None)
             continue
-        sla = compute_request_sla(request, config=config, changes=changes[request.pk], now=now)
+        sla = compute_sla(request, config=config, changes=changes[request.pk], now=now)
         for kind, result in zip(engine.KINDS, (sla.first_response, sla.resolution), strict=True):
             before = stored[request.pk].get(kind)
             if before is not None and before[1] != result.status and result.status in NOTABLE:
@@ -91,27 +140,24 @@ def _recompute_locked(requests: list[Request], *, now: datetime, config: SlaConf
             keep(request.pk, kind, result.status, result.target_at, elapsed, result.next_change_at)
         columns = (sla.tier, sla.worst_status, sla.nearest_due)
         if columns != (request.sla_tier, request.sla_status, request.sla_due_at):
-            request.sla_tier, request.sla_status, request.sla_due_at = columns
-            moved_requests.append(request)
-    if stale:
-        SlaClock.objects.filter(pk__in=stale).delete()
-    write_clocks(clocks)
+            moved_columns.append((request.pk, sla.tier, sla.worst_status, adapt(sla.nearest_due)))
+    update_rows(SlaClock._meta.db_table, CLOCK_UPDATE_COLUMNS, changed_clocks)
+    write_clocks(new_clocks)
     reactions.events_recorded(RequestEvent.objects.bulk_create(moves))
-    _execute_many(SLA_COLUMNS_UPDATE, [(r.sla_tier, r.sla_status, db_time(r.sla_due_at), r.pk) for r in moved_requests])
+    update_rows(Request._meta.db_table, SLA_COLUMNS, moved_columns)
 
 
-# Clock rows are rewritten, and the request's SLA columns set, with one prepared statement run for
-# many rows: bulk_create() and bulk_update() spend about a millisecond a row in Python, which was
-# most of the time of a sweep or a rebuild. Table names are our own, never input.
+# Clock rows are written, and the request's SLA columns set, in bulk: COPY on PostgreSQL, else one
+# prepared statement run for many rows. bulk_create() and bulk_update() spend about a millisecond a
+# row in Python, which was most of the time of a sweep or a rebuild. Table names are our own, never input.
 _q = connection.ops.quote_name
 CLOCK_INSERT = (
     f"INSERT INTO {_q(SlaClock._meta.db_table)} "  # noqa: S608
     "(request_id, kind, status, target_at, elapsed_seconds, next_check_at, computed_at) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s)"
 )
-SLA_COLUMNS_UPDATE = (
-    f"UPDATE {_q(Request._meta.db_table)} SET sla_tier = %s, sla_status = %s, sla_due_at = %s WHERE id = %s"  # noqa: S608
-)
+CLOCK_UPDATE_COLUMNS = ("id", "status", "target_at", "elapsed_seconds", "next_check_at", "computed_at")
+SLA_COLUMNS = ("id", "sla_tier", "sla_status", "sla_due_at")
 
 
 def db_time(value: datetime | None):
@@ -141,6 +187,30 @@ def copy_rows(table: str, columns: tuple[str, ...], rows) -> bool:
     return True
 
 
+def update_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Sets columns[1:] of the rows whose id (columns[0]) is each row's first value. Many rows on
+    PostgreSQL: one COPY into a temporary table and one UPDATE ... FROM it; else a prepared UPDATE."""
+    if not rows:
+        return
+    key, values = columns[0], columns[1:]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) >= COPY_FROM_ROWS:
+            # Dropped at once (not ON COMMIT): a caller's transaction may run this again before its end.
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE _sla_changes AS SELECT {', '.join(columns)} FROM {_q(table)} LIMIT 0"  # noqa: S608
+            )
+            copy_rows("_sla_changes", columns, rows)
+            assignments = ", ".join(f"{name} = c.{name}" for name in values)
+            cursor.execute(
+                f"UPDATE {_q(table)} AS t SET {assignments} FROM _sla_changes AS c WHERE t.{key} = c.{key}"  # noqa: S608
+            )
+            cursor.execute("DROP TABLE _sla_changes")
+        else:
+            assignments = ", ".join(f"{name} = %s" for name in values)
+            sql = f"UPDATE {_q(table)} SET {assignments} WHERE {key} = %s"  # noqa: S608
+            cursor.executemany(sql, [(*row[1:], row[0]) for row in rows])
+
+
 def write_clocks(rows: list[tuple]) -> None:
     """Inserts clock rows (CLOCK_COLUMNS, times already adapted by db_time)."""
     if len(rows) >= COPY_FROM_ROWS and copy_rows(SlaClock._meta.db_table, CLOCK_COLUMNS, rows):
@@ -152,9 +222,9 @@ def write_clocks(rows: list[tuple]) -> None:
 def clocks_recompute(*, request_id: int, now: datetime | None = None, config: SlaConfig | None = None) -> None:
     """Brings the request's stored clocks (and its SLA columns) up to date with the engine.
     Idempotent; a status move is recorded once even when two workers recompute at once."""
-    request = _locked([request_id]).first()
-    if request is not None:
-        _recompute_locked([request], now=now or timezone.now(), config=config or load_config())
+    requests = _locked([request_id])
+    if requests:
+        _recompute_locked(requests, now=now or timezone.now(), config=config or load_config())
 
 
 def clocks_sweep(*, now: datetime | None = None, batch: int = 500, budget: timedelta = timedelta(seconds=50)) -> int:
@@ -194,7 +264,7 @@ def clocks_sweep(*, now: datetime | None = None, batch: int = 500, budget: timed
 
 @transaction.atomic
 def _sweep_batch(request_ids: list[int], *, now: datetime, config: SlaConfig, skip_locked: bool) -> int:
-    requests = list(_locked(request_ids, skip_locked=skip_locked).order_by("pk"))
+    requests = _locked(request_ids, skip_locked=skip_locked)
     still_due = set(
         SlaClock.objects.filter(request_id__in=[r.pk for r in requests], next_check_at__lte=now).values_list(
             "request_id", flat=True
@@ -215,39 +285,22 @@ def clocks_rebuild_if_pending() -> int | None:
     return clocks_rebuild() if deleted else None
 
 
-# What the engine reads of a request and its requester, and what the recompute writes back: a
-# rebuild loads nothing else (the descriptions alone would be most of the bytes of a million rows).
-ENGINE_FIELDS = (
-    "priority",
-    "status",
-    "assigned_group_id",
-    "created_at",
-    "updated_at",
-    "first_response_at",
-    "resolved_at",
-    "deleted_at",
-    "sla_tier",
-    "sla_status",
-    "sla_due_at",
-    "requester__is_vip",
-)
-
-
-def clocks_rebuild(*, chunk: int = 5000) -> int:
+def clocks_rebuild(*, chunk: int = 20000) -> int:
     """Recomputes every live request's clocks in chunks (after seeding, or after changing tiers or
-    calendars): a few queries per chunk, not per request. Clocks are written with COPY on PostgreSQL,
-    and a request's row is written only when its SLA columns change (never twice)."""
+    calendars): a few set-based queries per chunk, not per request, reading only the columns the
+    engine needs as plain rows. Only changed clocks and SLA columns are written, each row once."""
     config, now, count, last = load_config(), timezone.now(), 0, 0
     while True:
-        # Keyset chunks of live requests in id order (each chunk its own transaction, its rows locked).
-        ids = list(Request.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk])
-        if not ids:
-            return count
+        # Keyset chunks of live requests in id order, each its own transaction with its rows locked.
         with transaction.atomic():
-            requests = list(_locked(ids).only(*ENGINE_FIELDS).order_by("pk"))
+            requests = _engine_rows(
+                Request.objects.select_for_update(of=("self",)).filter(pk__gt=last).order_by("pk")[:chunk]
+            )
+            if not requests:
+                return count
             _recompute_locked(requests, now=now, config=config)
         count += len(requests)
-        last = ids[-1]
+        last = requests[-1].pk
 
 
 @transaction.atomic

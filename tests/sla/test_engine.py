@@ -6,6 +6,7 @@ Fri 16, Mon 19, Tue 20, Wed 21 January 2026.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -657,3 +658,17 @@ def test_business_time_between_matches_checking_every_quarter_hour(calendar, sta
     quarter = timedelta(minutes=15)
     expected = sum((quarter for n in range(quarters) if is_open(start + n * quarter)), timedelta(0))
     assert business_time_between(calendar, start, start + quarters * quarter) == expected
+
+
+@PROPERTY_SETTINGS
+@given(calendars(), st.lists(timelines(), min_size=1, max_size=4), targets, targets, minutes_after)
+def test_clocks_from_the_calendars_running_totals_equal_walking_it_day_by_day(calendar, many, fr, res, age):
+    # The engine answers from a table of the calendar's open time (built once, widened on demand);
+    # walking the calendar interval by interval is the plain reading of the rules. Several timelines
+    # per calendar, so later ones are answered from a table that earlier ones built or widened.
+    for timeline in many:
+        now = timeline.created_at + age
+        fast = compute_clocks(timeline, first_response=fr, resolution=res, calendar=calendar, now=now)
+        with patch("sla.engine._table_for", return_value=None), patch("sla.engine._reach_by_table", return_value=None):
+            walked = compute_clocks(timeline, first_response=fr, resolution=res, calendar=calendar, now=now)
+        assert fast == walked

@@ -242,14 +242,14 @@ def test_one_request_the_engine_cannot_compute_does_not_hold_up_the_others(monke
     from sla import services
 
     ids = make_due(3)
-    real = services.compute_request_sla
+    real = services.compute_sla
 
     def compute(request, **kwargs):
         if request.pk == ids[1]:
             raise ValueError("broken history")
         return real(request, **kwargs)
 
-    monkeypatch.setattr(services, "compute_request_sla", compute)
+    monkeypatch.setattr(services, "compute_sla", compute)
     assert clocks_sweep(now=T0 + timedelta(minutes=61)) == 2
     assert set(Request.objects.filter(sla_status="breached").values_list("pk", flat=True)) == {ids[0], ids[2]}
     # The broken one stays due, for the next sweep once it is fixed.

@@ -1,12 +1,15 @@
 """The seed_data (bulk benchmark data) and demo_data (a demo through the services) commands."""
 
+from datetime import timedelta
 from io import StringIO
 from unittest.mock import patch
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Group, Role, User
 from sla.models import SlaTier
@@ -274,3 +277,67 @@ def test_seed_data_writes_the_clocks_the_sla_engine_would_so_a_rebuild_changes_n
         clocks_rebuild()
     assert set(SlaClock.objects.values_list(*fields)) == clocks
     assert set(Request.objects.values_list(*columns)) == requests
+
+
+def test_a_rebuild_after_a_tier_change_stores_what_the_engine_computes_for_each_request():
+    from sla.models import SlaClock, SlaTarget
+    from sla.selectors import sla_for_request
+    from sla.services import clocks_rebuild
+
+    sla_defaults_install()
+    seed(150)
+    # Tier 2 (most requests) halves its targets: most clocks move, enough for the bulk update path.
+    for target in SlaTarget.objects.filter(tier__name="Tier 2"):
+        target.first_response_minutes //= 2
+        target.resolution_minutes //= 2
+        target.save()
+    clock_ids = set(SlaClock.objects.values_list("pk", flat=True))
+    at = SlaClock.objects.values_list("computed_at", flat=True).first() + timedelta(hours=1)
+    with patch("sla.services.timezone.now", return_value=at):
+        assert clocks_rebuild() == 150
+    stored = {(c.request_id, c.kind): c for c in SlaClock.objects.all()}
+    changed = 0
+    for request in Request.objects.select_related("requester"):
+        sla = sla_for_request(request, now=at)
+        assert (request.sla_tier, request.sla_status, request.sla_due_at) == (
+            sla.tier,
+            sla.worst_status,
+            sla.nearest_due,
+        )
+        for clock in (sla.first_response, sla.resolution):
+            row = stored[request.pk, clock.kind]
+            assert (row.status, row.target_at, row.elapsed_seconds, row.next_check_at) == (
+                clock.status,
+                clock.target_at,
+                int(clock.elapsed.total_seconds()),
+                clock.next_change_at,
+            )
+            changed += row.computed_at == at
+    assert changed > 200
+    # Updated in place; a second rebuild at the same instant finds nothing left to write.
+    assert set(SlaClock.objects.values_list("pk", flat=True)) == clock_ids
+    with patch("sla.services.timezone.now", return_value=at), CaptureQueriesContext(connection) as queries:
+        clocks_rebuild()
+    assert not [q["sql"] for q in queries if q["sql"].startswith(("UPDATE", "INSERT", "COPY", "DELETE"))]
+
+
+def test_seeding_empty_tables_leaves_every_index_and_constraint_in_place():
+    if connection.vendor != "postgresql":
+        pytest.skip("the seed drops and remakes indexes and constraints on PostgreSQL only")
+
+    def schema():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() UNION ALL "
+                "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
+                "ORDER BY 1"
+            )
+            return cursor.fetchall()
+
+    before = schema()
+    seed(50)
+    assert schema() == before
+    # The foreign keys check again: a comment on a request that does not exist is refused.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Comment.objects.create(request_id=10**9, author=User.objects.first(), content="x")
+        connection.check_constraints()

@@ -9,7 +9,8 @@ construction, and the tests check them.
 import os
 import random
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
@@ -19,12 +20,13 @@ from django.utils import timezone
 from accounts.models import Group, Role, User
 from sla import engine
 from sla.defaults import DEFAULT_TARGETS
-from sla.selectors import compute_request_sla, load_config
-from sla.services import CLOCK_COLUMNS, copy_rows, db_time, write_clocks
+from sla.models import SlaClock
+from sla.selectors import compute_sla, load_config
+from sla.services import CLOCK_COLUMNS, copy_rows, write_clocks
 from tickets.management import fake
 from tickets.models import Category, Comment, EventKind, Priority, Request, RequestEvent, Source, Status, Tag
 
-from ..copy import insert_models, reserve_ids
+from ..copy import indexes_built_after, insert_rows, reserve_ids
 
 AGENT_DOMAIN = "staff.example.com"
 REQUESTER_DOMAIN = "customers.example.com"
@@ -117,10 +119,12 @@ class Command(BaseCommand):
                 sla_config=None if skip_sla else load_config(),
             )
             totals = {"requests": 0, "comments": 0, "tag links": 0, "events": 0}
-            for start in range(0, requests, CHUNK):
-                for name, count in builder.insert(min(CHUNK, requests - start), batch_size).items():
-                    totals[name] += count
-        seeded = time.perf_counter() - started
+            with indexes_built_after([Request, Comment, RequestEvent, Request.tags.through, SlaClock]):
+                for start in range(0, requests, CHUNK):
+                    for name, count in builder.insert(min(CHUNK, requests - start), batch_size).items():
+                        totals[name] += count
+                loaded = time.perf_counter() - started
+        seeded = time.perf_counter() - started  # with the indexes made again and COMMIT
         with connection.cursor() as cursor:
             # Fresh planner statistics: without them PostgreSQL picks poor plans on the new rows. VACUUM
             # too: it sets the visibility map that index-only scans (the lists' bounded counts) need,
@@ -135,7 +139,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"seed_data: added {added}, {len(requester_ids)} requesters ({vip_count} VIP); "
             f"{agent_count} agents in {len(groups)} groups; seed {seed}; "
-            f"rows and SLA clocks {seeded:.1f}s, VACUUM ANALYZE {elapsed - seeded:.1f}s; {elapsed:.1f}s"
+            f"rows and SLA clocks {loaded:.1f}s, indexes and COMMIT {seeded - loaded:.1f}s, "
+            f"VACUUM ANALYZE {elapsed - seeded:.1f}s; {elapsed:.1f}s"
         )
 
 
@@ -240,8 +245,62 @@ def _weighted(rng: random.Random, weights: dict, k: int) -> list:
     return rng.choices(list(weights), weights=list(weights.values()), k=k)
 
 
+# The columns seed_data writes, in the order of the tuples it builds.
+REQUEST_COLUMNS = (
+    "id",
+    "public_id",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "category_id",
+    "requester_id",
+    "assigned_to_id",
+    "assigned_group_id",
+    "source",
+    "resolution",
+    "created_at",
+    "updated_at",
+    "public_updated_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "deleted_at",
+    "sla_tier",
+    "sla_status",
+    "sla_due_at",
+)
+COMMENT_COLUMNS = ("public_id", "request_id", "author_id", "content", "is_internal", "created_at")
+EVENT_COLUMNS = ("request_id", "actor_id", "kind", "field", "old_value", "new_value", "is_internal", "created_at")
+TAG_LINK_COLUMNS = ("request_id", "tag_id")
+
+
+class _Seeded(NamedTuple):
+    """A request as built, before its id: what its row, comments, events and SLA are made from.
+    Its field names are those the SLA engine reads (sla.selectors.SlaInputs)."""
+
+    public_id: str
+    title: str
+    description: str
+    status: str
+    priority: str
+    category_id: int
+    requester_id: int
+    is_vip: bool
+    assigned_to_id: int | None
+    assigned_group_id: int | None
+    source: str
+    resolution: str
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
 class _RequestBuilder:
-    """Makes requests whose fields agree with their status, plus their comments, tags and events."""
+    """Makes requests whose fields agree with their status, plus their comments, tags and events, as
+    plain tuples (model instances cost more than the rest of a row's making)."""
 
     def __init__(self, *, rng, now, groups, agents_by_group, requester_ids, category_ids, tag_ids, vip_ids, sla_config):
         self.rng = rng
@@ -251,12 +310,12 @@ class _RequestBuilder:
         self.group_for_category = {name: groups[CATEGORY_GROUP[name]] for name in category_ids}
         self.service_desk = groups["Service Desk"]
         self.requester_ids = requester_ids
+        self.vip_ids = vip_ids
         self.category_ids = category_ids
         self.tag_ids = tag_ids
         self.all_agents = sorted({a for members in agents_by_group.values() for a in members})
         self.sla_config = sla_config
-        # Requesters as the SLA engine reads them (VIP or not), without loading them.
-        self.requesters = {pk: User(pk=pk, is_vip=pk in vip_ids) for pk in requester_ids}
+        self.adapt_time = connection.ops.adapt_datetimefield_value  # db_time without a lookup per value
 
     def insert(self, count: int, batch_size: int) -> dict[str, int]:
         rng = self.rng
@@ -273,65 +332,55 @@ class _RequestBuilder:
                 ids, statuses, priorities, sources, categories, strict=True
             )
         ]
-        # The SLA columns are set before the insert and the clocks written after it, so no request row
-        # is written twice. A seeded request has no status change events: the engine needs none.
-        clocks = self._sla(requests) if self.sla_config is not None else []
-        # Ids first, then one COPY (PostgreSQL) or one prepared INSERT (SQLite) per table.
-        for request, pk in zip(requests, reserve_ids(Request, count), strict=True):
-            request.pk = pk
-        insert_models(Request, requests)
+        # The SLA columns are computed before the insert and the clocks written after it, so no request
+        # row is written twice. A seeded request has no status change events: the engine needs none.
+        no_sla = ("", "", None), []
+        slas = [self._sla(request) if self.sla_config is not None else no_sla for request in requests]
+        # Ids first (comments, events, tags and clocks point to them), then one COPY (PostgreSQL) or
+        # one prepared INSERT (SQLite) per table.
+        pks = reserve_ids(Request, count)
+        insert_rows(
+            Request,
+            REQUEST_COLUMNS,
+            [_request_row(pk, request, columns) for pk, request, (columns, _) in zip(pks, requests, slas, strict=True)],
+        )
 
         comments, events, links = [], [], []
-        TagLink = Request.tags.through
-        for request, source, tag_count in zip(requests, sources, tag_counts, strict=True):
-            events.append(self._created_event(request, source))
-            comments.extend((request.pk, *comment) for comment in self._comments(request))
-            for tag_id in rng.sample(self.tag_ids, tag_count):
-                links.append(TagLink(request_id=request.pk, tag_id=tag_id))
-        comment_rows = [
-            Comment(public_id=public_id, request_id=request_id, author_id=author, content=content, created_at=at)
-            for public_id, (request_id, author, content, at) in zip(
-                fake.public_ids("cmt_", len(comments)), comments, strict=True
-            )
-        ]
-        insert_models(Comment, comment_rows)
-        insert_models(RequestEvent, events)
-        insert_models(TagLink, links)
-        if clocks:
-            rows = [
-                (request.pk, *clock)
-                for request, request_clocks in zip(requests, clocks, strict=True)
-                for clock in request_clocks
-            ]
+        for pk, request, tag_count in zip(pks, requests, tag_counts, strict=True):
+            events.append(self._created_event(pk, request))
+            comments.extend((pk, *comment) for comment in self._comments(request))
+            links.extend((pk, tag_id) for tag_id in rng.sample(self.tag_ids, tag_count))
+        insert_rows(
+            Comment,
+            COMMENT_COLUMNS,
+            [
+                (public_id, request_id, author, content, False, at)
+                for public_id, (request_id, author, content, at) in zip(
+                    fake.public_ids("cmt_", len(comments)), comments, strict=True
+                )
+            ],
+        )
+        insert_rows(RequestEvent, EVENT_COLUMNS, events)
+        insert_rows(Request.tags.through, TAG_LINK_COLUMNS, links)
+        if self.sla_config is not None:
+            rows = [(pk, *clock) for pk, (_, clocks) in zip(pks, slas, strict=True) for clock in clocks]
             if not copy_rows("sla_slaclock", CLOCK_COLUMNS, rows):
                 write_clocks(rows)
         return {"requests": len(requests), "comments": len(comments), "tag links": len(links), "events": len(events)}
 
-    def _sla(self, requests: list[Request]) -> list[list[tuple]]:
-        """Sets each request's SLA columns and returns its clock rows (without the request id), as
-        sla.services would compute them now."""
-        config, now, stamp = self.sla_config, self.now, db_time(self.now)
-        clocks = []
-        for request in requests:
-            request.requester = self.requesters[request.requester_id]
-            sla = compute_request_sla(request, config=config, changes=[], now=now)
-            request.sla_tier, request.sla_status, request.sla_due_at = sla.tier, sla.worst_status, sla.nearest_due
-            clocks.append(
-                [
-                    (
-                        kind,
-                        c.status,
-                        db_time(c.target_at),
-                        int(c.elapsed.total_seconds()),
-                        db_time(c.next_change_at),
-                        stamp,
-                    )
-                    for kind, c in zip(engine.KINDS, (sla.first_response, sla.resolution), strict=True)
-                ]
-            )
-        return clocks
+    def _sla(self, request: _Seeded) -> tuple[tuple, list[tuple]]:
+        """The request's SLA columns (tier, status, nearest due) and its clock rows without the
+        request id, as sla.services would compute them now."""
+        now, adapt = self.now, self.adapt_time
+        sla = compute_sla(request, config=self.sla_config, changes=(), now=now)
+        stamp = adapt(now)
+        clocks = [
+            (kind, c.status, adapt(c.target_at), int(c.elapsed.total_seconds()), adapt(c.next_change_at), stamp)
+            for kind, c in zip(engine.KINDS, (sla.first_response, sla.resolution), strict=True)
+        ]
+        return (sla.tier, sla.worst_status, sla.nearest_due), clocks
 
-    def _request(self, public_id: str, status: str, priority: str, source: str, category: str) -> Request:
+    def _request(self, public_id: str, status: str, priority: str, source: str, category: str) -> _Seeded:
         rng, now = self.rng, self.now
         if status == Status.CLOSED:
             age = MIN_CLOSED_AGE + (YEAR - MIN_CLOSED_AGE) * rng.random()
@@ -371,41 +420,36 @@ class _RequestBuilder:
             last = last + (now - last) * rng.random()  # assigned, worked on, or waiting since
         thing = rng.choice(fake.THINGS)
         title, description = rng.choice(fake.SUBJECTS[category])
-        return Request(
+        # Squaring skews the choice: a few requesters open many requests, most open a few.
+        requester = self.requester_ids[int(len(self.requester_ids) * rng.random() ** 2)]
+        return _Seeded(
             public_id=public_id,
             title=title.format(thing=thing),
             description=description.format(thing=thing),
             status=status,
             priority=priority,
             category_id=self.category_ids[category],
-            # Squaring skews the choice: a few requesters open many requests, most open a few.
-            requester_id=self.requester_ids[int(len(self.requester_ids) * rng.random() ** 2)],
+            requester_id=requester,
+            is_vip=requester in self.vip_ids,
             assigned_to_id=assignee,
             assigned_group_id=group,
             source=source,
             resolution=rng.choice(fake.RESOLUTIONS) if resolved_at else "",
             created_at=created,
             updated_at=last,
-            public_updated_at=last,  # the seed writes no internal notes: every change is public
             first_response_at=first_response_at,
             resolved_at=resolved_at,
             closed_at=closed_at,
         )
 
-    def _created_event(self, request: Request, source: str) -> RequestEvent:
+    def _created_event(self, pk: int, request: _Seeded) -> tuple:
         # Requests from the agent workspace were opened by an agent for the requester.
         actor = request.requester_id
-        if source == Source.WEB:
+        if request.source == Source.WEB:
             actor = request.assigned_to_id or self.rng.choice(self.all_agents)
-        return RequestEvent(
-            request_id=request.pk,
-            actor_id=actor,
-            kind=EventKind.CREATED,
-            new_value=Status.OPEN,
-            created_at=request.created_at,
-        )
+        return (pk, actor, EventKind.CREATED, "", "", Status.OPEN, False, request.created_at)
 
-    def _comments(self, request: Request) -> list[tuple[int, str, object]]:
+    def _comments(self, request: _Seeded) -> list[tuple[int, str, object]]:
         """Public comments as (author pk, content, created_at): the agent's first reply, at
         first_response_at, and sometimes the requester's answer; on a few open requests a nudge."""
         rng = self.rng
@@ -419,6 +463,32 @@ class _RequestBuilder:
         if request.status == Status.OPEN and rng.random() < 0.1:
             return [(request.requester_id, rng.choice(fake.REQUESTER_REPLIES), request.updated_at)]
         return []
+
+
+def _request_row(pk: int, r: _Seeded, sla_columns: tuple) -> tuple:
+    """The request's row in REQUEST_COLUMNS order; sla_columns: tier, status, nearest due."""
+    return (
+        pk,
+        r.public_id,
+        r.title,
+        r.description,
+        r.status,
+        r.priority,
+        r.category_id,
+        r.requester_id,
+        r.assigned_to_id,
+        r.assigned_group_id,
+        r.source,
+        r.resolution,
+        r.created_at,
+        r.updated_at,
+        r.updated_at,  # public_updated_at: the seed writes no internal notes, every change is public
+        r.first_response_at,
+        r.resolved_at,
+        r.closed_at,
+        None,  # deleted_at
+        *sla_columns,
+    )
 
 
 def _timeline(rng: random.Random, start, end, steps: list[timedelta]) -> list:
