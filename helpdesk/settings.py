@@ -211,7 +211,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "helpdesk.redis_cache.RedisCache",  # Django's, keeping its redis client
             "LOCATION": REDIS_URL,
             # An unreachable Redis must cost a web request little: fail fast, then the breaker takes over.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
