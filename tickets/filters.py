@@ -116,6 +116,16 @@ class RequestFilter(django_filters.FilterSet):
         model = Request
         fields: list[str] = []
 
+    _form_class = None
+
+    def get_form_class(self):
+        # Its fields are the same on every call (QueueFilter's choices are not): build the form class
+        # once per process, not on every list call. Each form still gets its own copies of the fields.
+        cls = type(self)
+        if cls.__dict__.get("_form_class") is None:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     def order(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS[value])
 

@@ -7,7 +7,9 @@ RequestListItemSerializer still declares the shape for the OpenAPI schema, and a
 to the same output.
 """
 
-from rest_framework import serializers
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from surveys.api.serializers import RequestSurveySerializer
 
@@ -30,8 +32,15 @@ COLUMNS = (
     "requester__name",
 )
 
-# DRF's own date-time output (DATETIME_FORMAT in the current time zone), without a serializer around it.
-_datetime = serializers.DateTimeField().to_representation
+
+def _datetime_formatter():
+    """DRF's DateTimeField output (DATETIME_FORMAT in the current time zone), with the time zone and
+    format looked up once per page instead of once per value."""
+    output = api_settings.DATETIME_FORMAT
+    if output is None or output.lower() == ISO_8601:
+        return serializers.DateTimeField().to_representation
+    zone = timezone.get_current_timezone()
+    return lambda value: value.astimezone(zone).strftime(output) if value else None
 
 
 def list_rows(queryset):
@@ -39,8 +48,20 @@ def list_rows(queryset):
     return queryset.values(*COLUMNS)
 
 
-def list_item(row: dict) -> dict:
-    """One item, exactly as RequestListItemSerializer shows the request."""
+def list_items(rows: list[dict], invitations: dict | None = None) -> list[dict]:
+    """The page's items, exactly as RequestListItemSerializer shows the requests; with `invitations`
+    (request pk -> its latest survey invitation, for ?include=survey) each also carries `survey`, as
+    RequestListItemWithSurveySerializer shows it."""
+    as_text = _datetime_formatter()
+    items = [_item(row, as_text) for row in rows]
+    if invitations is not None:
+        for item, row in zip(items, rows, strict=True):
+            invitation = invitations.get(row["id"])
+            item["survey"] = None if invitation is None else RequestSurveySerializer(invitation).data
+    return items
+
+
+def _item(row: dict, as_text) -> dict:
     category = row["category__name"]
     return {
         "id": row["public_id"],
@@ -50,8 +71,8 @@ def list_item(row: dict) -> dict:
         "status": row["status"],
         "priority": row["priority"],
         "category": None if category is None else str(category),
-        "createdAt": _datetime(row["created_at"]),
-        "updatedAt": _datetime(row["seen_updated_at"]),
+        "createdAt": as_text(row["created_at"]),
+        "updatedAt": as_text(row["seen_updated_at"]),
         "assignedTo": row["assigned_to__public_id"],
         "assignedGroup": row["assigned_group__public_id"],
         "requester": {
@@ -60,10 +81,3 @@ def list_item(row: dict) -> dict:
             "name": row["requester__name"],
         },
     }
-
-
-def list_item_with_survey(row: dict, invitation) -> dict:
-    """An item with ?include=survey: `invitation` is the request's latest, or None."""
-    item = list_item(row)
-    item["survey"] = None if invitation is None else RequestSurveySerializer(invitation).data
-    return item

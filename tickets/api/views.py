@@ -25,7 +25,7 @@ from surveys import selectors as survey_selectors
 from .. import selectors, services
 from ..filters import ORDERINGS, RequestFilter, ordering_name
 from ..models import Priority, Source, Status
-from .list_items import list_item, list_item_with_survey, list_rows
+from .list_items import list_items, list_rows
 from .pagination import paginate_requests
 from .serializers import (
     AttachmentCreatedSerializer,
@@ -174,12 +174,10 @@ class RequestListView(ApiView):
         includes = _includes(request.query_params)
         queryset = list_rows(selectors.request_list(user=request.user, filters=filters))
         rows, pagination = paginate_requests(queryset, request.query_params, ordering=ordering_name(filters))
+        invitations = None
         if "survey" in includes:  # one more query for the whole page
-            latest = survey_selectors.invitations_for_requests([SimpleNamespace(pk=row["id"]) for row in rows])
-            items = [list_item_with_survey(row, latest.get(row["id"])) for row in rows]
-        else:
-            items = [list_item(row) for row in rows]
-        return ok({"requests": items, "pagination": pagination})
+            invitations = survey_selectors.invitations_for_requests([SimpleNamespace(pk=row["id"]) for row in rows])
+        return ok({"requests": list_items(rows, invitations), "pagination": pagination})
 
     @extend_schema(
         request=RequestCreateInput,
