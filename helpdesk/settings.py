@@ -116,7 +116,7 @@ TEMPLATES = [
 # costs a few milliseconds, more than a list query at a million rows, so closing it after every
 # request would be the slowest part of the request. Health checks replace a connection the server
 # dropped (a restart, a proxy's idle timeout) before it is used, instead of failing one request.
-# Sync gunicorn workers serve one request at a time, so one connection per worker is all a pool
+# Each gunicorn thread serves one request at a time, so one connection per thread is all a pool
 # would give; with a pooler (PgBouncer in transaction mode) set DB_CONN_MAX_AGE=0.
 DATABASES = {
     "default": dj_database_url.parse(
