@@ -10,9 +10,11 @@ class AccountsConfig(AppConfig):
         from . import token_cache
         from .models import ApiToken, User
 
-        # Any saved or deleted user or token may change what a bearer token grants: drop cached ones.
-        def changed(sender, **kwargs):
-            token_cache.tokens_changed()
+        # Any change to a user or token may change what a bearer token grants: drop cached ones. A new
+        # user or token has nothing cached yet.
+        def changed(sender, created=False, **kwargs):
+            if not created:
+                token_cache.tokens_changed()
 
         for model in (User, ApiToken):
             post_save.connect(changed, sender=model, dispatch_uid=f"token-cache-{model.__name__}-save", weak=False)

@@ -8,8 +8,9 @@ before the database, so an entry can only be older than the value it is filed un
 token, a password change or a deactivation therefore stops working on every process at once, and
 expiry is checked on every call. This needs a cache all processes share (Redis): with a per-process
 cache, or while Redis is down, nothing is cached and every call asks the database. Entries also live
-at most TOKEN_CACHE_SECONDS, and each call gets its own unpickled token and user, so nothing one
-request does to them is seen by the next.
+at most TOKEN_CACHE_SECONDS, which bounds the one gap: a change made while its process could not
+reach Redis is seen by the others' entries only when they expire. Each call gets its own unpickled
+token and user, so nothing one request does to them is seen by the next.
 """
 
 import pickle
@@ -23,7 +24,7 @@ from django.db import transaction
 from helpdesk.cache import guarded
 
 GENERATION_KEY = "auth:token-generation"
-TOKEN_CACHE_SECONDS = 60
+TOKEN_CACHE_SECONDS = 10
 MAX_ENTRIES = 10_000
 
 # key_hash -> (generation, monotonic time stored, pickled (token, user))
