@@ -61,6 +61,8 @@ def _bump() -> None:
 def tokens_changed() -> None:
     """Ends every process's cached tokens: now, and again when the current transaction commits (a
     process that read the old rows before the commit may have cached them under the new value)."""
+    if _shared_cache() is None:  # nothing is cached anywhere
+        return
     _bump()
     transaction.on_commit(_bump)
 
