@@ -94,7 +94,7 @@ return count
 """
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)  # one client per thread's cache (gthread workers run several threads)
 def _count_script(client):
     return client.register_script(_COUNT_SCRIPT)
 
