@@ -13,7 +13,7 @@ from django.utils import timezone
 from helpdesk.errors import DomainError, PermissionDenied, ValidationFailed
 from sla.triggers import rebuild_after_commit
 
-from . import login_guard
+from . import login_guard, token_cache
 from .models import ApiToken, Group, Role, User
 
 USER_FIELDS_SELF_SERVICE = {"name", "password", "current_password"}
@@ -278,6 +278,7 @@ def token_revoke(*, token: ApiToken) -> None:
     if token.revoked_at is None:
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         token.revoked_at = timezone.now()
+        token_cache.tokens_changed()  # update() sends no signal
 
 
 def tokens_revoke_all(*, user: User, keep: ApiToken | None = None) -> int:
@@ -287,4 +288,6 @@ def tokens_revoke_all(*, user: User, keep: ApiToken | None = None) -> int:
     tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
     if keep is not None:
         tokens = tokens.exclude(pk=keep.pk)
-    return tokens.update(revoked_at=timezone.now())
+    revoked = tokens.update(revoked_at=timezone.now())
+    token_cache.tokens_changed()  # update() sends no signal
+    return revoked

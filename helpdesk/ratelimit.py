@@ -16,6 +16,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 
 from .cache import cache_breaker, guarded
 
@@ -85,7 +86,24 @@ def _with_store(operation):
     return guarded(lambda: operation(caches[settings.RATELIMIT_CACHE]), fallback=lambda: operation(_local))
 
 
+# Counts and, on the window's first hit, sets the expiry: one round trip to Redis, atomic.
+_COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
+@lru_cache(maxsize=64)  # one client per thread's cache (gthread workers run several threads)
+def _count_script(client):
+    return client.register_script(_COUNT_SCRIPT)
+
+
 def _increment(store, key: str, timeout: int) -> int:
+    if isinstance(store, DjangoRedisCache):
+        # The same key the cache API uses (its prefix and version), so peek() and clear() see the count.
+        client = store._cache.get_client(write=True)
+        return int(_count_script(client)(keys=[store.make_and_validate_key(key)], args=[timeout]))
     store.add(key, 0, timeout=timeout)
     try:
         return store.incr(key)

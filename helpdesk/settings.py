@@ -116,7 +116,7 @@ TEMPLATES = [
 # costs a few milliseconds, more than a list query at a million rows, so closing it after every
 # request would be the slowest part of the request. Health checks replace a connection the server
 # dropped (a restart, a proxy's idle timeout) before it is used, instead of failing one request.
-# Sync gunicorn workers serve one request at a time, so one connection per worker is all a pool
+# Each gunicorn thread serves one request at a time, so one connection per thread is all a pool
 # would give; with a pooler (PgBouncer in transaction mode) set DB_CONN_MAX_AGE=0.
 DATABASES = {
     "default": dj_database_url.parse(
@@ -211,7 +211,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "helpdesk.redis_cache.RedisCache",  # Django's, keeping its redis client
             "LOCATION": REDIS_URL,
             # An unreachable Redis must cost a web request little: fail fast, then the breaker takes over.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

@@ -48,7 +48,9 @@ def redis_down(settings):
     settings.CACHES = DEAD_REDIS
 
 
-def test_log_in_and_every_call_answer_while_redis_is_down(redis_down, settings, requester, caplog):
+def test_log_in_and_every_call_answer_while_redis_is_down(requester, redis_down, settings, caplog):
+    # The requester exists before the outage: saving a user tells Redis (accounts.token_cache), and the
+    # outage's one warning is to be seen in here.
     settings.API_RATE_LIMIT = "100/min"
     with caplog.at_level(logging.WARNING, logger="helpdesk.breaker"):
         token = data_of(

@@ -1,5 +1,6 @@
 """The request list filters, shared by the API and the agent queue. Names follow the /v1 API."""
 
+import copy
 from datetime import UTC, datetime, time, timedelta
 
 import django_filters
@@ -116,6 +117,18 @@ class RequestFilter(django_filters.FilterSet):
         model = Request
         fields: list[str] = []
 
+    _form_class = None
+
+    def get_form_class(self):
+        # Its fields are the same on every call (QueueFilter's choices are not): build the form class
+        # once per process, not on every list call, and let its forms share the fields (_Shared).
+        cls = type(self)
+        if cls.__dict__.get("_form_class") is None:
+            form_class = super().get_form_class()
+            form_class.base_fields = _SharedFields(form_class.base_fields)
+            cls._form_class = form_class
+        return cls._form_class
+
     def order(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS[value])
 
@@ -124,6 +137,31 @@ class RequestFilter(django_filters.FilterSet):
 
     def by_group(self, queryset, name, value):
         return _by_key(queryset, "assigned_group_id", Group.objects.filter(public_id=value))
+
+
+class _SharedFields(dict):
+    """The fields of RequestFilter's form: validating reads them and never changes them, so each form
+    shares them instead of deep-copying them (django-filter and Django forms deep-copy every filter
+    and field for every call: a sixth of a list call's CPU)."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
+class _ShallowFilters(dict):
+    """RequestFilter's filters: each FilterSet gets its own shallow copies (their settings are never
+    changed per call), with a method filter re-pointed at its copy, whose parent is that FilterSet."""
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, base in self.items():
+            copies[name] = copy.copy(base)
+            if base.method is not None:
+                copies[name].method = base.method  # a FilterMethod of the copy, not of the base
+        return copies
+
+
+RequestFilter.base_filters = _ShallowFilters(RequestFilter.base_filters)
 
 
 def _by_key(queryset, column: str, owner):

@@ -42,7 +42,7 @@ def _encode(value):
 
 
 def _make_cursor(row, ordering: str, fingerprint: str) -> str:
-    keys = [_encode(getattr(row, field)) for field, _, _ in ORDERING_KEYS[ordering]]
+    keys = [_encode(row[field]) for field, _, _ in ORDERING_KEYS[ordering]]
     return signing.dumps({"o": ordering, "f": fingerprint, "k": keys}, salt=CURSOR_SALT, compress=True)
 
 
@@ -88,7 +88,7 @@ def _page_after(queryset, keys, values, limit: int) -> list:
 
 
 def paginate_requests(queryset, params, *, ordering: str) -> tuple[list, dict]:
-    """A page of the list and its pagination object.
+    """A page of the list (rows as dicts: list_items.list_rows) and its pagination object.
 
     Page mode: exactly the seed's {page, limit, total, pages}; total is exact up to EXACT_TOTAL_UP_TO,
     so a total above it is an estimate. Cursor mode (a `cursor` parameter, empty for the first page):

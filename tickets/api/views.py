@@ -1,4 +1,5 @@
 import re
+from types import SimpleNamespace
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -24,6 +25,7 @@ from surveys import selectors as survey_selectors
 from .. import selectors, services
 from ..filters import ORDERINGS, RequestFilter, ordering_name
 from ..models import Priority, Source, Status
+from .list_items import list_items, list_rows
 from .pagination import paginate_requests
 from .serializers import (
     AttachmentCreatedSerializer,
@@ -34,7 +36,6 @@ from .serializers import (
     RequestCreateInput,
     RequestDetailSerializer,
     RequestListItemSerializer,
-    RequestListItemWithSurveySerializer,
     RequestUpdatedSerializer,
     RequestUpdateInput,
 )
@@ -171,12 +172,12 @@ class RequestListView(ApiView):
             name: request.query_params[name] for name in RequestFilter.base_filters if name in request.query_params
         }
         includes = _includes(request.query_params)
-        queryset = selectors.request_list(user=request.user, filters=filters)
-        items, pagination = paginate_requests(queryset, request.query_params, ordering=ordering_name(filters))
-        serializer = RequestListItemSerializer
+        queryset = list_rows(selectors.request_list(user=request.user, filters=filters))
+        rows, pagination = paginate_requests(queryset, request.query_params, ordering=ordering_name(filters))
+        invitations = None
         if "survey" in includes:  # one more query for the whole page
-            items, serializer = survey_selectors.attach_invitations(items), RequestListItemWithSurveySerializer
-        return ok({"requests": serializer(items, many=True).data, "pagination": pagination})
+            invitations = survey_selectors.invitations_for_requests([SimpleNamespace(pk=row["id"]) for row in rows])
+        return ok({"requests": list_items(rows, invitations), "pagination": pagination})
 
     @extend_schema(
         request=RequestCreateInput,

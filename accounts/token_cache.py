@@ -1,0 +1,94 @@
+"""Bearer tokens recently checked, kept by each process so that most /v1 calls skip the token query.
+
+Why it is safe: everything that could end or change what a token grants announces itself. Revoking
+one or all of a user's tokens, changing an expiry, and saving or deleting any user (a password, a
+role, a deactivation) or token replace a generation value in the shared cache (at once and again
+after commit), and an entry made under another generation is never used. The generation is read
+before the database, so an entry can only be older than the value it is filed under. A revoked
+token, a password change or a deactivation therefore stops working on every process at once, and
+expiry is checked on every call. This needs a cache all processes share (Redis): with a per-process
+cache, or while Redis is down, nothing is cached and every call asks the database. Entries also live
+at most TOKEN_CACHE_SECONDS, which bounds the one gap: a change made while its process could not
+reach Redis is seen by the others' entries only when they expire. Each call gets its own unpickled
+token and user, so nothing one request does to them is seen by the next.
+"""
+
+import pickle
+import time
+import uuid
+
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import transaction
+
+from helpdesk.cache import guarded
+
+GENERATION_KEY = "auth:token-generation"
+TOKEN_CACHE_SECONDS = 10
+MAX_ENTRIES = 10_000
+
+# key_hash -> (generation, monotonic time stored, pickled (token, user))
+_entries: dict[str, tuple[str, float, bytes]] = {}
+
+
+def _shared_cache():
+    store = caches["default"]
+    return store if isinstance(store, RedisCache) else None
+
+
+def current_generation() -> str | None:
+    """The generation entries must match; None: do not cache (no shared cache, or it is down)."""
+    store = _shared_cache()
+    if store is None:
+        return None
+
+    def read():
+        value = store.get(GENERATION_KEY)
+        if value is None:  # first use, or Redis lost it: start a fresh one (never an old value again)
+            store.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+            value = store.get(GENERATION_KEY)
+        return value
+
+    return guarded(read, fallback=lambda: None)
+
+
+def _bump() -> None:
+    store = _shared_cache()
+    if store is not None:
+        guarded(lambda: store.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None), fallback=lambda: None)
+
+
+def tokens_changed() -> None:
+    """Ends every process's cached tokens: now, and again when the current transaction commits (a
+    process that read the old rows before the commit may have cached them under the new value)."""
+    if _shared_cache() is None:  # nothing is cached anywhere
+        return
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def get(key_hash: str, generation: str | None):
+    """(token, user) as cached under this generation, fresh copies; None if not cached."""
+    entry = _entries.get(key_hash)
+    if generation is None or entry is None:
+        return None
+    made_under, stored_at, pickled = entry
+    if made_under != generation or time.monotonic() - stored_at > TOKEN_CACHE_SECONDS:
+        _entries.pop(key_hash, None)
+        return None
+    return pickle.loads(pickled)  # noqa: S301 (bytes this process pickled itself, never input)
+
+
+def put(key_hash: str, generation: str | None, token) -> None:
+    """Keeps a token checked against the database (with token.user loaded) under the generation read
+    before that check."""
+    if generation is None:
+        return
+    if len(_entries) >= MAX_ENTRIES:
+        _entries.clear()
+    _entries[key_hash] = (generation, time.monotonic(), pickle.dumps((token, token.user)))
+
+
+def forget_all() -> None:
+    """For tests: this process's entries."""
+    _entries.clear()
