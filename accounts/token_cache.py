@@ -15,15 +15,10 @@ token and user, so nothing one request does to them is seen by the next.
 
 import pickle
 import time
-import uuid
 
-from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
-from django.db import transaction
+from helpdesk import generations
 
-from helpdesk.cache import guarded
-
-GENERATION_KEY = "auth:token-generation"
+GENERATION = "auth-tokens"
 TOKEN_CACHE_SECONDS = 10
 MAX_ENTRIES = 10_000
 
@@ -31,40 +26,14 @@ MAX_ENTRIES = 10_000
 _entries: dict[str, tuple[str, float, bytes]] = {}
 
 
-def _shared_cache():
-    store = caches["default"]
-    return store if isinstance(store, RedisCache) else None
-
-
 def current_generation() -> str | None:
     """The generation entries must match; None: do not cache (no shared cache, or it is down)."""
-    store = _shared_cache()
-    if store is None:
-        return None
-
-    def read():
-        value = store.get(GENERATION_KEY)
-        if value is None:  # first use, or Redis lost it: start a fresh one (never an old value again)
-            store.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-            value = store.get(GENERATION_KEY)
-        return value
-
-    return guarded(read, fallback=lambda: None)
-
-
-def _bump() -> None:
-    store = _shared_cache()
-    if store is not None:
-        guarded(lambda: store.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None), fallback=lambda: None)
+    return generations.current(GENERATION)
 
 
 def tokens_changed() -> None:
-    """Ends every process's cached tokens: now, and again when the current transaction commits (a
-    process that read the old rows before the commit may have cached them under the new value)."""
-    if _shared_cache() is None:  # nothing is cached anywhere
-        return
-    _bump()
-    transaction.on_commit(_bump)
+    """Ends every process's cached tokens (helpdesk.generations)."""
+    generations.changed(GENERATION)
 
 
 def get(key_hash: str, generation: str | None):

@@ -25,7 +25,7 @@ from .models import (
     SlaTarget,
     SlaTier,
 )
-from .selectors import SlaConfig, compute_sla, load_config, of_requests, status_changes
+from .selectors import SlaConfig, compute_sla, current_config, load_config, of_requests, status_changes
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ def clocks_recompute(*, request_id: int, now: datetime | None = None, config: Sl
     Idempotent; a status move is recorded once even when two workers recompute at once."""
     requests = _locked([request_id])
     if requests:
-        _recompute_locked(requests, now=now or timezone.now(), config=config or load_config())
+        _recompute_locked(requests, now=now or timezone.now(), config=config or current_config())
 
 
 def clocks_sweep(*, now: datetime | None = None, batch: int = 500, budget: timedelta = timedelta(seconds=50)) -> int:
@@ -243,7 +243,7 @@ def clocks_sweep(*, now: datetime | None = None, batch: int = 500, budget: timed
         )
         if not due:
             break
-        config = config or load_config()
+        config = config or current_config()
         ids = sorted(set(due))
         try:
             done = _sweep_batch(ids, now=now, config=config, skip_locked=True)
