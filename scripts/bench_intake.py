@@ -20,6 +20,7 @@ PostgreSQL the plan of the received-Message-ID lookup is shown (an index scan on
 """
 
 import argparse
+import cProfile
 import logging
 import os
 import random
@@ -35,6 +36,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--messages", type=int, default=10_000)
 parser.add_argument("--lookups", type=int, default=1000)
+parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the poll to FILE (adds its own overhead)")
 parser.add_argument(
     "--redis",
     metavar="URL",
@@ -129,6 +131,23 @@ def build(count: int, rng: random.Random, existing: list[Request]) -> list[bytes
     return messages
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of another process so far (/proc/PID/stat, Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class QueryCounter:
+    """Counts the SQL statements of every connection's cursor (cheaper than capturing them)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
 def timed(fn, repeat: int) -> tuple[float, int]:
     with CaptureQueriesContext(connection) as queries:
         fn()
@@ -199,9 +218,32 @@ def main() -> None:
                 importing[0] += time.perf_counter() - began
 
         imap.services.messages_receive = timed_receive
-        start, cpu_start = time.perf_counter(), time.process_time()
-        result = imap.poll(mailbox)
-        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        # The other processes' share: pymap, and this connection's PostgreSQL backend.
+        connection.ensure_connection()
+        backend = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
+        others_start = {"pymap": cpu_seconds(server.process.pid)}
+        if backend and Path(f"/proc/{backend}/stat").exists():
+            others_start["PostgreSQL backend"] = cpu_seconds(backend)
+        counter = QueryCounter()
+        profiler = cProfile.Profile() if args.profile else None
+        with connection.execute_wrapper(counter):
+            start, cpu_start = time.perf_counter(), time.process_time()
+            if profiler:
+                profiler.enable()
+            result = imap.poll(mailbox)
+            if profiler:
+                profiler.disable()
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        others = {
+            name: cpu_seconds(server.process.pid if name == "pymap" else backend) - began
+            for name, began in others_start.items()
+        }
+        if profiler:
+            profiler.dump_stats(args.profile)
         imap.services.messages_receive = receive
         unseen = len(server.connect().uids("UNSEEN"))
     finally:
@@ -226,6 +268,9 @@ def main() -> None:
         f"  this process's CPU time: {cpu:.1f} s = {cpu / result.fetched * 1000:.1f} ms a message "
         f"({result.fetched / cpu:,.0f} messages/s on a CPU of its own, the database's own work not counted)"
     )
+    for name, seconds in others.items():
+        print(f"  {name} CPU time: {seconds:.1f} s = {seconds / result.fetched * 1000:.2f} ms a message")
+    print(f"  SQL statements: {counter.count:,} = {counter.count / result.fetched:.2f} a message")
     imported = InboundMessage.objects.filter(status=MessageStatus.IMPORTED)
     print(
         f"  became {imported.filter(comment__isnull=True).count():,} requests and "
