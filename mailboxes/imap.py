@@ -22,11 +22,12 @@ LEASE = timedelta(minutes=15)  # a poll that died keeps the mailbox this long at
 
 
 class RawMailMessage(MailMessage):
-    """imap-tools' message, keeping the bytes exactly as the server sent them."""
+    """imap-tools' message, keeping the bytes exactly as the server sent them. It is not parsed
+    here (imap-tools would parse every message once more): intake reads the bytes itself, and the
+    uid comes from the FETCH response line."""
 
     def __init__(self, fetch_data: list) -> None:
-        self.raw = self._get_message_data_parts(fetch_data)[0]
-        super().__init__(fetch_data)
+        self.raw, self._raw_uid_data, self._raw_flag_data = self._get_message_data_parts(fetch_data)
 
 
 class _MailBox(MailBox):
@@ -108,7 +109,8 @@ def poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
             for start in range(0, len(uids), CHUNK):
                 chunk = uids[start : start + CHUNK]
                 # An unsolicited FETCH (of flags) that some servers interleave has no uid: skipped.
-                fetched = [m for m in client.fetch(AND(uid=chunk), mark_seen=False, bulk=True) if m.uid]
+                # uid_list: one UID FETCH for the chunk, without a SEARCH before it.
+                fetched = [m for m in client.fetch(uid_list=chunk, mark_seen=False, bulk=True) if m.uid]
                 outcomes = services.messages_receive(mailbox=mailbox, raws=[m.raw for m in fetched], channel="imap")
                 for outcome in outcomes:
                     result.add(outcome)
