@@ -142,7 +142,9 @@ def messages_record(*, mailbox: Mailbox | None, raws: list[bytes], channel: str)
     query finds those received before, one inserts the others. Returns (row, is new) per message,
     in order; a message repeated in the batch is new only the first time."""
     keys = [parsing.message_key(raw) for raw in raws]
-    found = {m.key: m for m in InboundMessage.objects.filter(key__in=set(keys)).select_related("request", "comment")}
+    # Not the raw bytes back again: an import reads them when it locks its messages.
+    rows = InboundMessage.objects.defer("raw")
+    found = {m.key: m for m in rows.filter(key__in=set(keys)).select_related("request", "comment")}
     fresh: dict[str, InboundMessage] = {}
     for key, raw in zip(keys, raws, strict=True):
         if key not in found and key not in fresh:
@@ -152,7 +154,7 @@ def messages_record(*, mailbox: Mailbox | None, raws: list[bytes], channel: str)
             # ignore_conflicts: the same message arrived meanwhile by another way. Either way the row
             # is there now, and the import's lock and status check make it one request.
             InboundMessage.objects.bulk_create(fresh.values(), ignore_conflicts=True)
-        fresh = {m.key: m for m in InboundMessage.objects.filter(key__in=list(fresh))}
+        fresh = {m.key: m for m in rows.filter(key__in=list(fresh))}
     result, seen = [], set()
     for key in keys:
         is_new = key in fresh and key not in seen
@@ -175,11 +177,26 @@ class _Batch:
     locked: dict[int, InboundMessage] = field(default_factory=dict)
     parsed: dict[int, parsing.Parsed] = field(default_factory=dict)
     senders: dict[str, User | None] = field(default_factory=dict)  # email -> account; None: nobody has it
+    # Messages imported in this batch, saved together by save() in one UPDATE at its end, and the
+    # requests they made or joined (key -> request id): threading finds those as it finds saved ones.
+    done: dict[int, InboundMessage] = field(default_factory=dict)
+    received: dict[str, int] = field(default_factory=dict)
 
     def sender(self, email: str) -> User | None:
         if email in self.senders:
             return self.senders[email]
         return User.objects.filter(email=email).first()  # stored lower-case: the unique index
+
+    def add_done(self, message: InboundMessage) -> None:
+        self.done[message.pk] = message
+        if message.request_id is not None:
+            self.received[message.key] = message.request_id
+
+    def save(self) -> None:
+        if self.done:
+            InboundMessage.objects.bulk_update(self.done.values(), IMPORT_FIELDS)  # not the raw bytes again
+            self.done.clear()
+            self.received.clear()
 
 
 def _batch_for(message_ids: list[int]) -> _Batch:
@@ -216,6 +233,7 @@ def messages_receive(*, mailbox: Mailbox | None, raws: list[bytes], channel: str
                 continue
             # New, or recorded by a run that stopped before importing it: import it now.
             outcomes.append(Outcome(message_import(message_id=message.pk, batch=batch), duplicate=not is_new))
+        batch.save()
     return outcomes
 
 
@@ -249,7 +267,12 @@ IMPORT_FIELDS = [
 
 
 def message_import(*, message_id: int, batch: _Batch | None = None) -> InboundMessage:
+    """Imports one recorded message. Within a batch (messages_receive), the message's row is saved
+    with the batch's others when the batch ends (batch.save()), in the same transaction."""
+    alone = batch is None
     batch = batch or _Batch(ours=_our_addresses())
+    if message_id in batch.done:  # repeated in the batch: imported a moment ago
+        return batch.done[message_id]
     try:
         with transaction.atomic():
             # Locked, and judged as it is now: two workers importing one message make one request.
@@ -263,8 +286,11 @@ def message_import(*, message_id: int, batch: _Batch | None = None) -> InboundMe
             message.attempts += 1
             _import(message, batch)
             message.imported_at = timezone.now()
-            message.save(update_fields=IMPORT_FIELDS)  # not the raw bytes again
-            return message
+            if alone:
+                message.save(update_fields=IMPORT_FIELDS)  # not the raw bytes again
+        if not alone:
+            batch.add_done(message)
+        return message
     except Exception as exc:  # any failure of one message quarantines it and never stops the others
         batch.senders.clear()  # a sender made by the rolled-back import is gone again: look them up
         error = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
@@ -330,7 +356,7 @@ def _import(message: InboundMessage, batch: _Batch) -> None:
     sender = batch.sender(parsed.sender_email)
     if sender is not None and not sender.is_active:
         return _ignore(message, f"sender {parsed.sender_email} is deactivated")
-    thread = threads.find_thread(parsed, sender)
+    thread = threads.find_thread(parsed, sender, received=batch.received)
     if sender is None:
         if settings.EMAIL_INTAKE_UNKNOWN_SENDERS == "refuse":
             return _ignore(message, f"unknown sender {parsed.sender_email} (EMAIL_INTAKE_UNKNOWN_SENDERS=refuse)")

@@ -20,10 +20,12 @@ PostgreSQL the plan of the received-Message-ID lookup is shown (an index scan on
 """
 
 import argparse
+import collections
 import cProfile
 import logging
 import os
 import random
+import re
 import signal
 import statistics
 import sys
@@ -142,9 +144,11 @@ class QueryCounter:
 
     def __init__(self):
         self.count = 0
+        self.kinds = collections.Counter()
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
+        self.kinds[" ".join(re.sub(r'"(\w+)"\.', "", sql).split()[:5])[:90]] += 1
         return execute(sql, params, many, context)
 
 
@@ -270,7 +274,9 @@ def main() -> None:
     )
     for name, seconds in others.items():
         print(f"  {name} CPU time: {seconds:.1f} s = {seconds / result.fetched * 1000:.2f} ms a message")
-    print(f"  SQL statements: {counter.count:,} = {counter.count / result.fetched:.2f} a message")
+    print(f"  SQL statements: {counter.count:,} = {counter.count / result.fetched:.2f} a message, the most frequent:")
+    for kind, count in counter.kinds.most_common(14):
+        print(f"    {count / result.fetched:5.2f}  {kind}")
     imported = InboundMessage.objects.filter(status=MessageStatus.IMPORTED)
     print(
         f"  became {imported.filter(comment__isnull=True).count():,} requests and "
