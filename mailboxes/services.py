@@ -23,7 +23,7 @@ from helpdesk.errors import DomainError, NotFound, PermissionDenied, ValidationF
 from tickets import services as tickets
 from tickets.models import Priority, Request, Source, Status
 
-from . import parsing, threads
+from . import parsing, rows, threads
 from .models import AfterImport, InboundMessage, Mailbox, MessageStatus
 
 log = logging.getLogger(__name__)
@@ -143,8 +143,8 @@ def messages_record(*, mailbox: Mailbox | None, raws: list[bytes], channel: str)
     in order; a message repeated in the batch is new only the first time."""
     keys = [parsing.message_key(raw) for raw in raws]
     # Not the raw bytes back again: an import reads them when it locks its messages.
-    rows = InboundMessage.objects.defer("raw")
-    found = {m.key: m for m in rows.filter(key__in=set(keys)).select_related("request", "comment")}
+    records = InboundMessage.objects.defer("raw")
+    found = {m.key: m for m in records.filter(key__in=set(keys)).select_related("request", "comment")}
     fresh: dict[str, InboundMessage] = {}
     for key, raw in zip(keys, raws, strict=True):
         if key not in found and key not in fresh:
@@ -154,7 +154,7 @@ def messages_record(*, mailbox: Mailbox | None, raws: list[bytes], channel: str)
             # ignore_conflicts: the same message arrived meanwhile by another way. Either way the row
             # is there now, and the import's lock and status check make it one request.
             InboundMessage.objects.bulk_create(fresh.values(), ignore_conflicts=True)
-        fresh = {m.key: m for m in rows.filter(key__in=list(fresh))}
+        fresh = {m.key: m for m in records.filter(key__in=list(fresh))}
     result, seen = [], set()
     for key in keys:
         is_new = key in fresh and key not in seen
@@ -194,7 +194,7 @@ class _Batch:
 
     def save(self) -> None:
         if self.done:
-            InboundMessage.objects.bulk_update(self.done.values(), IMPORT_FIELDS)  # not the raw bytes again
+            rows.messages_save(list(self.done.values()), IMPORT_FIELDS)  # not the raw bytes again
             self.done.clear()
             self.received.clear()
 
