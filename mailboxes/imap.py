@@ -4,6 +4,7 @@ or in our store, never nowhere; the dedup key makes the next poll skip what was 
 
 import logging
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -89,6 +90,12 @@ def _after_import(client, mailbox: Mailbox, uids: list[str]) -> None:
         client.flag(uids, MailMessageFlags.SEEN, True)
 
 
+def _fetch(client, uids: list[str]) -> list[RawMailMessage]:
+    # uid_list: one UID FETCH for the chunk, without a SEARCH before it. An unsolicited FETCH (of
+    # flags) that some servers interleave has no uid: skipped.
+    return [m for m in client.fetch(uid_list=uids, mark_seen=False, bulk=True) if m.uid]
+
+
 def poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
     """Fetches the mailbox's new mail, records and imports each message, then marks, moves or
     deletes on the server what was recorded. Skips (returns an empty result) when another poll of
@@ -106,16 +113,21 @@ def poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
             uids = client.uids(criteria)
             if limit is not None:
                 uids = uids[:limit]
-            for start in range(0, len(uids), CHUNK):
-                chunk = uids[start : start + CHUNK]
-                # An unsolicited FETCH (of flags) that some servers interleave has no uid: skipped.
-                # uid_list: one UID FETCH for the chunk, without a SEARCH before it.
-                fetched = [m for m in client.fetch(uid_list=chunk, mark_seen=False, bulk=True) if m.uid]
-                outcomes = services.messages_receive(mailbox=mailbox, raws=[m.raw for m in fetched], channel="imap")
-                for outcome in outcomes:
-                    result.add(outcome)
-                # Recorded (committed) first, then the server hears of it.
-                _after_import(client, mailbox, [m.uid for m in fetched])
+            chunks = [uids[start : start + CHUNK] for start in range(0, len(uids), CHUNK)]
+            # The next chunk is read from the server while this one is imported (the wait for the
+            # network and the server overlaps our work); one thread at a time uses the connection.
+            with ThreadPoolExecutor(max_workers=1) as reader:
+                ahead = reader.submit(_fetch, client, chunks[0]) if chunks else None
+                for index in range(len(chunks)):
+                    fetched = ahead.result()
+                    ahead = reader.submit(_fetch, client, chunks[index + 1]) if index + 1 < len(chunks) else None
+                    outcomes = services.messages_receive(mailbox=mailbox, raws=[m.raw for m in fetched], channel="imap")
+                    for outcome in outcomes:
+                        result.add(outcome)
+                    if ahead is not None:
+                        ahead.result()  # the connection is free again
+                    # Recorded (committed) first, then the server hears of it.
+                    _after_import(client, mailbox, [m.uid for m in fetched])
     except Exception as exc:  # the server, the network, the credentials: say so on the mailbox
         error = f"{type(exc).__name__}: {exc}"
         result.errors.append(error)

@@ -150,6 +150,7 @@ class QueryCounter:
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
+        sql = re.sub(r'"s\d+_x\d+"', "sN", sql)  # the savepoints, each with its own name
         self.kinds[" ".join(re.sub(r'"(\w+)"\.', "", sql).split()[:5])[:90]] += 1
         return execute(sql, params, many, context)
 
