@@ -13,7 +13,12 @@ through the tickets services, mark the chunk seen. The mix: 60% new requests (a 
 from 1,000 senders, half of them known), 15% replies naming our signed Message-ID, 10% replies to a
 message received earlier in the run, 5% by reply address, 5% by [#number] in the subject, 5%
 auto-replies and bulk mail. SLA clocks are recomputed in-process (tasks eager), so the figure
-includes the SLA work each new request and reply causes.
+includes the SLA work each new request and reply causes; with --redis they are queued as in production.
+
+Besides the wall time it prints the CPU time of this process, of pymap and of this connection's
+PostgreSQL backend (from /proc, so on Linux, with PostgreSQL on this machine), and the SQL
+statements per message with the most frequent kinds. --profile FILE writes a cProfile of the poll
+in CPU time (read it with `python -m pstats FILE`; the profiler slows the run several times over).
 
 Then each threading lookup is timed (median of --lookups calls) with its SQL queries counted, and on
 PostgreSQL the plan of the received-Message-ID lookup is shown (an index scan on the unique key).
