@@ -114,20 +114,25 @@ def poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
             if limit is not None:
                 uids = uids[:limit]
             chunks = [uids[start : start + CHUNK] for start in range(0, len(uids), CHUNK)]
-            # The next chunk is read from the server while this one is imported (the wait for the
-            # network and the server overlaps our work); one thread at a time uses the connection.
-            with ThreadPoolExecutor(max_workers=1) as reader:
-                ahead = reader.submit(_fetch, client, chunks[0]) if chunks else None
+            # Only the one reader thread talks to the server, in the order its work is handed to it:
+            # it fetches the next chunk and marks the last one while this one is imported, so the
+            # waits for the network and the server overlap our work.
+            with ThreadPoolExecutor(max_workers=1) as server:
+                ahead = server.submit(_fetch, client, chunks[0]) if chunks else None
+                marked = None
                 for index in range(len(chunks)):
                     fetched = ahead.result()
-                    ahead = reader.submit(_fetch, client, chunks[index + 1]) if index + 1 < len(chunks) else None
+                    if index + 1 < len(chunks):
+                        ahead = server.submit(_fetch, client, chunks[index + 1])
                     outcomes = services.messages_receive(mailbox=mailbox, raws=[m.raw for m in fetched], channel="imap")
                     for outcome in outcomes:
                         result.add(outcome)
-                    if ahead is not None:
-                        ahead.result()  # the connection is free again
+                    if marked is not None:
+                        marked.result()  # the previous chunk's: its failure stops the poll here
                     # Recorded (committed) first, then the server hears of it.
-                    _after_import(client, mailbox, [m.uid for m in fetched])
+                    marked = server.submit(_after_import, client, mailbox, [m.uid for m in fetched])
+                if marked is not None:
+                    marked.result()
     except Exception as exc:  # the server, the network, the credentials: say so on the mailbox
         error = f"{type(exc).__name__}: {exc}"
         result.errors.append(error)
