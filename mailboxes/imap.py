@@ -4,6 +4,7 @@ or in our store, never nowhere; the dedup key makes the next poll skip what was 
 
 import logging
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -22,11 +23,12 @@ LEASE = timedelta(minutes=15)  # a poll that died keeps the mailbox this long at
 
 
 class RawMailMessage(MailMessage):
-    """imap-tools' message, keeping the bytes exactly as the server sent them."""
+    """imap-tools' message, keeping the bytes exactly as the server sent them. It is not parsed
+    here (imap-tools would parse every message once more): intake reads the bytes itself, and the
+    uid comes from the FETCH response line."""
 
     def __init__(self, fetch_data: list) -> None:
-        self.raw = self._get_message_data_parts(fetch_data)[0]
-        super().__init__(fetch_data)
+        self.raw, self._raw_uid_data, self._raw_flag_data = self._get_message_data_parts(fetch_data)
 
 
 class _MailBox(MailBox):
@@ -88,6 +90,12 @@ def _after_import(client, mailbox: Mailbox, uids: list[str]) -> None:
         client.flag(uids, MailMessageFlags.SEEN, True)
 
 
+def _fetch(client, uids: list[str]) -> list[RawMailMessage]:
+    # uid_list: one UID FETCH for the chunk, without a SEARCH before it. An unsolicited FETCH (of
+    # flags) that some servers interleave has no uid: skipped.
+    return [m for m in client.fetch(uid_list=uids, mark_seen=False, bulk=True) if m.uid]
+
+
 def poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
     """Fetches the mailbox's new mail, records and imports each message, then marks, moves or
     deletes on the server what was recorded. Skips (returns an empty result) when another poll of
@@ -105,15 +113,26 @@ def poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
             uids = client.uids(criteria)
             if limit is not None:
                 uids = uids[:limit]
-            for start in range(0, len(uids), CHUNK):
-                chunk = uids[start : start + CHUNK]
-                # An unsolicited FETCH (of flags) that some servers interleave has no uid: skipped.
-                fetched = [m for m in client.fetch(AND(uid=chunk), mark_seen=False, bulk=True) if m.uid]
-                outcomes = services.messages_receive(mailbox=mailbox, raws=[m.raw for m in fetched], channel="imap")
-                for outcome in outcomes:
-                    result.add(outcome)
-                # Recorded (committed) first, then the server hears of it.
-                _after_import(client, mailbox, [m.uid for m in fetched])
+            chunks = [uids[start : start + CHUNK] for start in range(0, len(uids), CHUNK)]
+            # Only the one reader thread talks to the server, in the order its work is handed to it:
+            # it fetches the next chunk and marks the last one while this one is imported, so the
+            # waits for the network and the server overlap our work.
+            with ThreadPoolExecutor(max_workers=1) as server:
+                ahead = server.submit(_fetch, client, chunks[0]) if chunks else None
+                marked = None
+                for index in range(len(chunks)):
+                    fetched = ahead.result()
+                    if index + 1 < len(chunks):
+                        ahead = server.submit(_fetch, client, chunks[index + 1])
+                    outcomes = services.messages_receive(mailbox=mailbox, raws=[m.raw for m in fetched], channel="imap")
+                    for outcome in outcomes:
+                        result.add(outcome)
+                    if marked is not None:
+                        marked.result()  # the previous chunk's: its failure stops the poll here
+                    # Recorded (committed) first, then the server hears of it.
+                    marked = server.submit(_after_import, client, mailbox, [m.uid for m in fetched])
+                if marked is not None:
+                    marked.result()
     except Exception as exc:  # the server, the network, the credentials: say so on the mailbox
         error = f"{type(exc).__name__}: {exc}"
         result.errors.append(error)

@@ -5,9 +5,10 @@ it is never lost and never imported twice; the import then runs in one transacti
 tickets services (the same rules, events, size and filename limits as the API), and anything that
 goes wrong there rolls the import back and quarantines the message with its error."""
 
+import contextlib
 import logging
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from helpdesk.errors import DomainError, NotFound, PermissionDenied, ValidationF
 from tickets import services as tickets
 from tickets.models import Priority, Request, Source, Status
 
-from . import parsing, threads
+from . import parsing, rows, threads
 from .models import AfterImport, InboundMessage, Mailbox, MessageStatus
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,9 @@ def messages_record(*, mailbox: Mailbox | None, raws: list[bytes], channel: str)
     query finds those received before, one inserts the others. Returns (row, is new) per message,
     in order; a message repeated in the batch is new only the first time."""
     keys = [parsing.message_key(raw) for raw in raws]
-    found = {m.key: m for m in InboundMessage.objects.filter(key__in=set(keys)).select_related("request", "comment")}
+    # Not the raw bytes back again: an import reads them when it locks its messages.
+    records = InboundMessage.objects.defer("raw")
+    found = {m.key: m for m in records.filter(key__in=set(keys)).select_related("request", "comment")}
     fresh: dict[str, InboundMessage] = {}
     for key, raw in zip(keys, raws, strict=True):
         if key not in found and key not in fresh:
@@ -151,7 +154,7 @@ def messages_record(*, mailbox: Mailbox | None, raws: list[bytes], channel: str)
             # ignore_conflicts: the same message arrived meanwhile by another way. Either way the row
             # is there now, and the import's lock and status check make it one request.
             InboundMessage.objects.bulk_create(fresh.values(), ignore_conflicts=True)
-        fresh = {m.key: m for m in InboundMessage.objects.filter(key__in=list(fresh))}
+        fresh = {m.key: m for m in records.filter(key__in=list(fresh))}
     result, seen = [], set()
     for key in keys:
         is_new = key in fresh and key not in seen
@@ -164,6 +167,54 @@ def message_record(*, mailbox: Mailbox | None, raw: bytes, channel: str) -> tupl
     return messages_record(mailbox=mailbox, raws=[raw], channel=channel)[0]
 
 
+@dataclass
+class _Batch:
+    """What the imports of a batch share, each read once rather than once a message: our own
+    addresses, the messages locked for import (one SELECT … FOR UPDATE), their parsed form, and
+    their senders' accounts (one query for every sender of the batch)."""
+
+    ours: set[str]
+    locked: dict[int, InboundMessage] = field(default_factory=dict)
+    parsed: dict[int, parsing.Parsed] = field(default_factory=dict)
+    senders: dict[str, User | None] = field(default_factory=dict)  # email -> account; None: nobody has it
+    # Messages imported in this batch, saved together by save() in one UPDATE at its end, and the
+    # requests they made or joined (key -> request id): threading finds those as it finds saved ones.
+    done: dict[int, InboundMessage] = field(default_factory=dict)
+    received: dict[str, int] = field(default_factory=dict)
+
+    def sender(self, email: str) -> User | None:
+        if email in self.senders:
+            return self.senders[email]
+        return User.objects.filter(email=email).first()  # stored lower-case: the unique index
+
+    def add_done(self, message: InboundMessage) -> None:
+        self.done[message.pk] = message
+        if message.request_id is not None:
+            self.received[message.key] = message.request_id
+
+    def save(self) -> None:
+        if self.done:
+            rows.messages_save(list(self.done.values()), IMPORT_FIELDS)  # not the raw bytes again
+            self.done.clear()
+            self.received.clear()
+
+
+def _batch_for(message_ids: list[int]) -> _Batch:
+    """Locks the batch's messages (in id order, as any other worker does) and reads what their imports need."""
+    batch = _Batch(ours=_our_addresses())
+    if not message_ids:
+        return batch
+    locked = InboundMessage.objects.select_for_update(of=("self",)).select_related("mailbox__group")
+    batch.locked = {m.pk: m for m in locked.filter(pk__in=message_ids).order_by("pk")}
+    for message in batch.locked.values():
+        if message.status == MessageStatus.RECEIVED:
+            with contextlib.suppress(Exception):  # unreadable: read again by its import, which quarantines it
+                batch.parsed[message.pk] = parsing.read(bytes(message.raw))
+    emails = {p.sender_email for p in batch.parsed.values()}
+    batch.senders = dict.fromkeys(emails) | {u.email: u for u in User.objects.filter(email__in=emails)}
+    return batch
+
+
 def messages_receive(*, mailbox: Mailbox | None, raws: list[bytes], channel: str = "imap") -> list[Outcome]:
     """Records messages, then imports each one not imported before. Never raises for a bad message:
     each ends up imported, ignored or quarantined, and the others go on.
@@ -173,15 +224,16 @@ def messages_receive(*, mailbox: Mailbox | None, raws: list[bytes], channel: str
     A crash before that commit leaves the messages recorded and not imported: the next fetch of
     them (they are still on the server) imports them."""
     recorded = messages_record(mailbox=mailbox, raws=raws, channel=channel)
-    ours = _our_addresses()
     outcomes = []
     with transaction.atomic():
+        batch = _batch_for([m.pk for m, _ in recorded if m.status == MessageStatus.RECEIVED])
         for message, is_new in recorded:
             if message.status != MessageStatus.RECEIVED:
                 outcomes.append(Outcome(message, duplicate=True))
                 continue
             # New, or recorded by a run that stopped before importing it: import it now.
-            outcomes.append(Outcome(message_import(message_id=message.pk, ours=ours), duplicate=not is_new))
+            outcomes.append(Outcome(message_import(message_id=message.pk, batch=batch), duplicate=not is_new))
+        batch.save()
     return outcomes
 
 
@@ -214,20 +266,33 @@ IMPORT_FIELDS = [
 ]
 
 
-def message_import(*, message_id: int, ours: set[str] | None = None) -> InboundMessage:
+def message_import(*, message_id: int, batch: _Batch | None = None) -> InboundMessage:
+    """Imports one recorded message. Within a batch (messages_receive), the message's row is saved
+    with the batch's others when the batch ends (batch.save()), in the same transaction."""
+    alone = batch is None
+    batch = batch or _Batch(ours=_our_addresses())
+    if message_id in batch.done:  # repeated in the batch: imported a moment ago
+        return batch.done[message_id]
     try:
         with transaction.atomic():
             # Locked, and judged as it is now: two workers importing one message make one request.
-            locked = InboundMessage.objects.select_for_update(of=("self",))  # not the outer-joined mailbox
-            message = locked.select_related("mailbox").get(pk=message_id)
+            # A batch locked its messages already; a message repeated in it is read again.
+            message = batch.locked.pop(message_id, None)
+            if message is None:
+                locked = InboundMessage.objects.select_for_update(of=("self",))  # not the outer-joined mailbox
+                message = locked.select_related("mailbox__group").get(pk=message_id)
             if message.status != MessageStatus.RECEIVED:
                 return message
             message.attempts += 1
-            _import(message, ours if ours is not None else _our_addresses())
+            _import(message, batch)
             message.imported_at = timezone.now()
-            message.save(update_fields=IMPORT_FIELDS)  # not the raw bytes again
-            return message
+            if alone:
+                message.save(update_fields=IMPORT_FIELDS)  # not the raw bytes again
+        if not alone:
+            batch.add_done(message)
+        return message
     except Exception as exc:  # any failure of one message quarantines it and never stops the others
+        batch.senders.clear()  # a sender made by the rolled-back import is gone again: look them up
         error = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
         log.warning("Quarantined inbound message %s: %s", message_id, error)
         detail = "".join(traceback.format_exception(exc, limit=-6)) if not isinstance(exc, DomainError) else ""
@@ -278,24 +343,25 @@ def _ignore(message: InboundMessage, reason: str) -> None:
     message.reason = reason
 
 
-def _import(message: InboundMessage, ours: set[str]) -> None:
-    parsed = parsing.read(bytes(message.raw))  # Unparseable: quarantined by the caller
+def _import(message: InboundMessage, batch: _Batch) -> None:
+    parsed = batch.parsed.pop(message.pk, None) or parsing.read(bytes(message.raw))  # Unparseable: quarantined
     message.sender = parsed.sender_email[:254]
     message.subject = parsed.subject[:255]
     message.text = parsed.text
-    if _is_ours(parsed.sender_email, ours):
+    if _is_ours(parsed.sender_email, batch.ours):
         return _ignore(message, f"loop: sent from our own address {parsed.sender_email}")
     if parsed.auto_reason:
         return _ignore(message, parsed.auto_reason)
 
-    sender = User.objects.filter(email=parsed.sender_email).first()  # stored lower-case: the unique index
+    sender = batch.sender(parsed.sender_email)
     if sender is not None and not sender.is_active:
         return _ignore(message, f"sender {parsed.sender_email} is deactivated")
-    thread = threads.find_thread(parsed, sender)
+    thread = threads.find_thread(parsed, sender, received=batch.received)
     if sender is None:
         if settings.EMAIL_INTAKE_UNKNOWN_SENDERS == "refuse":
             return _ignore(message, f"unknown sender {parsed.sender_email} (EMAIL_INTAKE_UNKNOWN_SENDERS=refuse)")
         sender = requester_get_or_create(email=parsed.sender_email, name=parsed.sender_name)
+        batch.senders[parsed.sender_email] = sender  # their next message in the batch finds them
 
     if thread is not None:
         return _reply(message, parsed, sender, thread)

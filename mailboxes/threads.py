@@ -21,7 +21,8 @@ class Thread:
     how: str  # "message-id", "reply-address" or "subject"
 
 
-def by_message_id(parsed: Parsed) -> Thread | None:
+def by_message_id(parsed: Parsed, received: dict[str, int] | None = None) -> Thread | None:
+    """received: key -> request id, of messages imported but not saved yet (the caller's batch)."""
     ids = parsed.thread_ids
     if not ids:
         return None
@@ -41,6 +42,10 @@ def by_message_id(parsed: Parsed) -> Thread | None:
         .select_related("request")
         .only("key", "request")
     }
+    pending = {key: received[key] for key in keys if received and key in received}
+    if pending:  # a reply to a message of the same batch: its request as it is now, if not deleted
+        live = Request.objects.in_bulk(set(pending.values()))
+        found.update((key, live[pk]) for key, pk in pending.items() if pk in live)
     for key in keys:
         if key in found:
             return Thread(found[key], "message-id (received)")
@@ -68,5 +73,5 @@ def by_subject(parsed: Parsed, sender: User | None) -> Thread | None:
     return Thread(request, "subject [#number]")
 
 
-def find_thread(parsed: Parsed, sender: User | None) -> Thread | None:
-    return by_message_id(parsed) or by_reply_address(parsed) or by_subject(parsed, sender)
+def find_thread(parsed: Parsed, sender: User | None, *, received: dict[str, int] | None = None) -> Thread | None:
+    return by_message_id(parsed, received) or by_reply_address(parsed) or by_subject(parsed, sender)

@@ -13,16 +13,24 @@ through the tickets services, mark the chunk seen. The mix: 60% new requests (a 
 from 1,000 senders, half of them known), 15% replies naming our signed Message-ID, 10% replies to a
 message received earlier in the run, 5% by reply address, 5% by [#number] in the subject, 5%
 auto-replies and bulk mail. SLA clocks are recomputed in-process (tasks eager), so the figure
-includes the SLA work each new request and reply causes.
+includes the SLA work each new request and reply causes; with --redis they are queued as in production.
+
+Besides the wall time it prints the CPU time of this process, of pymap and of this connection's
+PostgreSQL backend (from /proc, so on Linux, with PostgreSQL on this machine), and the SQL
+statements per message with the most frequent kinds. --profile FILE writes a cProfile of the poll
+in CPU time (read it with `python -m pstats FILE`; the profiler slows the run several times over).
 
 Then each threading lookup is timed (median of --lookups calls) with its SQL queries counted, and on
 PostgreSQL the plan of the received-Message-ID lookup is shown (an index scan on the unique key).
 """
 
 import argparse
+import collections
+import cProfile
 import logging
 import os
 import random
+import re
 import signal
 import statistics
 import sys
@@ -35,6 +43,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--messages", type=int, default=10_000)
 parser.add_argument("--lookups", type=int, default=1000)
+parser.add_argument(
+    "--profile", metavar="FILE", help="write a cProfile (in CPU time) of the poll to FILE (adds its own overhead)"
+)
 parser.add_argument(
     "--redis",
     metavar="URL",
@@ -129,6 +140,26 @@ def build(count: int, rng: random.Random, existing: list[Request]) -> list[bytes
     return messages
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of another process so far (/proc/PID/stat, Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class QueryCounter:
+    """Counts the SQL statements of every connection's cursor (cheaper than capturing them)."""
+
+    def __init__(self):
+        self.count = 0
+        self.kinds = collections.Counter()
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        sql = re.sub(r'"s\d+_x\d+"', "sN", sql)  # the savepoints, each with its own name
+        self.kinds[" ".join(re.sub(r'"(\w+)"\.', "", sql).split()[:5])[:90]] += 1
+        return execute(sql, params, many, context)
+
+
 def timed(fn, repeat: int) -> tuple[float, int]:
     with CaptureQueriesContext(connection) as queries:
         fn()
@@ -199,9 +230,32 @@ def main() -> None:
                 importing[0] += time.perf_counter() - began
 
         imap.services.messages_receive = timed_receive
-        start, cpu_start = time.perf_counter(), time.process_time()
-        result = imap.poll(mailbox)
-        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        # The other processes' share: pymap, and this connection's PostgreSQL backend.
+        connection.ensure_connection()
+        backend = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
+        others_start = {"pymap": cpu_seconds(server.process.pid)}
+        if backend and Path(f"/proc/{backend}/stat").exists():
+            others_start["PostgreSQL backend"] = cpu_seconds(backend)
+        counter = QueryCounter()
+        profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU time, not waits
+        with connection.execute_wrapper(counter):
+            start, cpu_start = time.perf_counter(), time.process_time()
+            if profiler:
+                profiler.enable()
+            result = imap.poll(mailbox)
+            if profiler:
+                profiler.disable()
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        others = {
+            name: cpu_seconds(server.process.pid if name == "pymap" else backend) - began
+            for name, began in others_start.items()
+        }
+        if profiler:
+            profiler.dump_stats(args.profile)
         imap.services.messages_receive = receive
         unseen = len(server.connect().uids("UNSEEN"))
     finally:
@@ -226,6 +280,11 @@ def main() -> None:
         f"  this process's CPU time: {cpu:.1f} s = {cpu / result.fetched * 1000:.1f} ms a message "
         f"({result.fetched / cpu:,.0f} messages/s on a CPU of its own, the database's own work not counted)"
     )
+    for name, seconds in others.items():
+        print(f"  {name} CPU time: {seconds:.1f} s = {seconds / result.fetched * 1000:.2f} ms a message")
+    print(f"  SQL statements: {counter.count:,} = {counter.count / result.fetched:.2f} a message, the most frequent:")
+    for kind, count in counter.kinds.most_common(14):
+        print(f"    {count / result.fetched:5.2f}  {kind}")
     imported = InboundMessage.objects.filter(status=MessageStatus.IMPORTED)
     print(
         f"  became {imported.filter(comment__isnull=True).count():,} requests and "

@@ -50,6 +50,8 @@ def may_see_request(user: User, request: Request) -> bool:
     """The service-side check of the same rule, for a request already loaded (and maybe locked)."""
     if request.deleted_at is not None:
         return False
+    if request.requester_id == user.pk:  # the rule's own part, `Q(requester=user)`, without a query
+        return True
     rule = _reach(user)
     return rule is None or Request.objects.filter(rule, pk=request.pk).exists()
 

@@ -126,6 +126,38 @@ def test_a_crash_before_the_server_is_told_loses_nothing_and_makes_nothing_twice
     assert imap.count("INBOX") == 0
 
 
+def test_a_mailbox_of_several_chunks_is_imported_and_marked_whole(imap, imap_mailbox, monkeypatch):
+    monkeypatch.setattr(intake_imap, "CHUNK", 2)
+    names = ["html_only", "no_message_id", "iso_8859_1", "windows_1252", "bounce"]
+    imap.append(*(corpus.load(name) for name in names))
+    result = intake_imap.poll(imap_mailbox)
+    assert (result.fetched, result.imported, result.ignored, result.errors) == (5, 4, 1, [])
+    assert Request.objects.count() == 4
+    assert all("\\Seen" in flags for flags in imap.flags().values())
+
+
+def test_a_failure_to_mark_a_chunk_stops_the_poll_and_leaves_the_rest_on_the_server(imap, imap_mailbox, monkeypatch):
+    monkeypatch.setattr(intake_imap, "CHUNK", 2)
+    services.mailbox_update(actor=None, mailbox=imap_mailbox, changes={"after_import": AfterImport.DELETE})
+    imap.append(*(corpus.load(name) for name in ["html_only", "no_message_id", "iso_8859_1", "windows_1252"]))
+    real = intake_imap._after_import
+
+    def fails_on_the_second(client, mailbox, uids):
+        if imap.count("INBOX") < 4:
+            raise ConnectionResetError("the server went away")
+        real(client, mailbox, uids)
+
+    monkeypatch.setattr(intake_imap, "_after_import", fails_on_the_second)
+    failed = intake_imap.poll(imap_mailbox)
+    assert "ConnectionResetError" in failed.errors[0]
+    # The first chunk was recorded and deleted, the second recorded and kept: nothing is lost.
+    assert imap.count("INBOX") == 2
+    monkeypatch.setattr(intake_imap, "_after_import", real)
+    again = intake_imap.poll(imap_mailbox)
+    assert again.fetched == 2 and again.duplicates == 2 and imap.count("INBOX") == 0
+    assert Request.objects.count() == 4
+
+
 def test_wrong_credentials_are_reported_on_the_mailbox_and_nothing_is_lost(imap, imap_mailbox):
     imap.append(corpus.load("html_only"))
     services.mailbox_update(actor=None, mailbox=imap_mailbox, changes={"imap_password": "wrong"})

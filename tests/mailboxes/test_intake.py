@@ -165,6 +165,46 @@ def test_a_reply_to_a_message_we_received_threads_onto_its_request(receive, requ
     assert second.comment is not None and "message-id (received)" in second.reason
 
 
+def test_in_one_batch_a_reply_to_an_earlier_message_of_the_batch_threads_onto_its_request(mailbox, requester):
+    raws = [
+        plain(sender="new.person@customer.test", subject="VPN down", Message_ID="<first@customer.test>"),
+        plain(sender="new.person@customer.test", subject="Re: VPN down", In_Reply_To="<first@customer.test>"),
+        plain(sender="rita@example.com", subject="Printer", Message_ID="<second@customer.test>"),
+        plain(sender="rita@example.com", subject="Re: Printer", References="<second@customer.test>"),
+    ]
+    first, reply, second, second_reply = (o.message for o in services.messages_receive(mailbox=mailbox, raws=raws))
+    assert reply.request == first.request and reply.comment is not None
+    assert second_reply.request == second.request and second_reply.comment is not None
+    assert Request.objects.count() == 2
+    assert User.objects.filter(email="new.person@customer.test").count() == 1
+    # Saved as they are shown: a second fetch of the batch makes nothing twice.
+    for message in InboundMessage.objects.all():
+        assert message.status == MessageStatus.IMPORTED and message.imported_at is not None
+    again = services.messages_receive(mailbox=mailbox, raws=raws)
+    assert all(o.duplicate for o in again) and Comment.objects.count() == 2
+
+
+def test_in_one_batch_a_failed_import_is_quarantined_and_the_others_are_imported(mailbox, monkeypatch):
+    real = tickets.request_create
+
+    def broken(**kwargs):
+        request = real(**kwargs)
+        if kwargs["title"] == "Breaks":
+            raise RuntimeError("database went away")
+        return request
+
+    monkeypatch.setattr(tickets, "request_create", broken)
+    raws = [
+        plain(sender="newcomer@customer.test", subject="Breaks", Message_ID="<b1@customer.test>"),
+        plain(sender="newcomer@customer.test", subject="Works", Message_ID="<b2@customer.test>"),
+    ]
+    failed, imported = (o.message for o in services.messages_receive(mailbox=mailbox, raws=raws))
+    assert failed.status == MessageStatus.QUARANTINED and imported.status == MessageStatus.IMPORTED
+    # The sender made by the rolled-back import is made again by the next one.
+    assert imported.request.requester.email == "newcomer@customer.test"
+    assert list(Request.objects.values_list("title", flat=True)) == ["Works"]
+
+
 def test_the_message_id_comes_before_the_reply_address(receive, requester, thread_request):
     other = tickets.request_create(actor=requester, title="Other", description="x", priority="low")
     corpus_values = corpus.values_for(thread_request)

@@ -5,7 +5,9 @@ import os
 import pytest
 from django.db import transaction
 
+from notifications import outbox
 from notifications.models import Channel, Delivery, NotificationPreference, NotificationRule, Rule
+from notifications.services import webhook_create
 from tests.factories import AgentFactory, GroupFactory, RequesterFactory
 from tickets.models import EventKind, Priority, RequestEvent, Status
 from tickets.reactions import events_recorded
@@ -114,6 +116,23 @@ def test_a_requester_reply_without_assignee_or_group_goes_to_every_agent(request
     clear()
     comment_add(actor=requester, request=request, content="Anyone there?")
     assert emails() == {(Rule.REQUESTER_REPLY, "alice@example.com"), (Rule.REQUESTER_REPLY, "bob@example.com")}
+
+
+def test_a_requester_reply_that_reopens_a_request_tells_the_assignee_and_webhooks_get_the_reply_and_the_change(
+    requester, agent, bob, team, admin_user
+):
+    request = open_request(agent, requester_id=requester.public_id, assigned_to=bob.public_id)
+    request_update(actor=bob, request=request, changes={"status": Status.RESOLVED})
+    webhook_create(actor=admin_user, url="http://127.0.0.1:9/hook", events=["comment.created", "request.updated"])
+    outbox.config_changed()  # (the test's transaction never commits, which is when this runs)
+    clear()
+    comment = comment_add(actor=requester, request=request, content="It smokes again")
+    assert emails() == {(Rule.REQUESTER_REPLY, "bob@example.com")}
+    hooks = {row.event: row.payload["data"] for row in Delivery.objects.filter(channel=Channel.WEBHOOK)}
+    assert hooks["comment.created"]["comment"]["id"] == comment.public_id
+    assert hooks["request.updated"]["changes"] == {"status": {"from": Status.RESOLVED, "to": Status.IN_PROGRESS}}
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS
 
 
 # --- assignment and resolution ---------------------------------------------------------------------
