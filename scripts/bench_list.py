@@ -8,6 +8,7 @@ Seeds the database up to --requests requests if it holds fewer, then times typic
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import time
@@ -61,6 +62,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--random", type=int, default=0, help="also time this many of the load test's random lists (filters combined)"
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -103,6 +107,44 @@ def main():
         ms, sql, queries = measure(client, url, args.repeat)
         shown = url if len(url) < 110 else url[:60] + "…(a cursor at the last page)"
         print(f"{ms:8.1f} ms  (SQL {sql:6.1f} ms)  {queries} queries  {who:9}  {shown}")
+    if args.random:
+        random_lists(as_agent, args.random)
+
+
+def random_lists(client, count: int) -> None:
+    """The load test's list calls (scripts/loadtest.py: random filters, orderings, limits and pages),
+    each timed once after a warm-up: the spread over combinations, and the slowest."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from loadtest import World
+
+    agents = list(
+        User.objects.filter(role="agent", assigned_requests__isnull=False)
+        .distinct()
+        .values_list("public_id", flat=True)
+    )
+    world = World([], agents, list(Group.objects.values_list("public_id", flat=True)))
+    rng = random.Random(7)
+    urls = [world.list_url(rng) for _ in range(count)]
+    for url in urls[:20]:
+        client.get(url)
+    timed = []
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.get(url)
+            elapsed = (time.perf_counter() - start) * 1000
+        assert response.status_code == 200, response.content[:300]
+        timed.append((elapsed, sum(float(q["time"]) for q in captured.captured_queries) * 1000, len(captured), url))
+    timed.sort()
+    server = [t[0] for t in timed]
+    print(
+        f"\n{count} random lists of the load test, one call each: server time p50 {statistics.median(server):.1f} ms, "
+        f"p90 {server[int(0.9 * (count - 1))]:.1f}, p99 {server[int(0.99 * (count - 1))]:.1f}, max {server[-1]:.1f}; "
+        f"SQL p50 {statistics.median(t[1] for t in timed):.1f} ms; "
+        f"queries {min(t[2] for t in timed)}-{max(t[2] for t in timed)}"
+    )
+    for elapsed, sql, queries, url in timed[-5:][::-1]:
+        print(f"{elapsed:8.1f} ms  (SQL {sql:6.1f} ms)  {queries} queries  slowest: {url}")
 
 
 def end_cursor(agent, ordering) -> str:
