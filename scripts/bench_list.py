@@ -149,10 +149,11 @@ def random_lists(client, count: int) -> None:
 
 def end_cursor(agent, ordering) -> str:
     """A cursor just before the last page of the whole list: what a walk of every request reaches."""
+    from tickets.api.list_items import list_rows
     from tickets.api.pagination import _fingerprint, _make_cursor
     from tickets.selectors import request_list
 
-    rows = request_list(user=agent, filters={"ordering": {"-createdAt": "createdAt"}[ordering]})
+    rows = list_rows(request_list(user=agent, filters={"ordering": {"-createdAt": "createdAt"}[ordering]}))
     row = list(rows[20:21])[0]
     return _make_cursor(row, ordering, _fingerprint(QueryDict(""), ordering))
 
