@@ -25,7 +25,7 @@ from .models import (
     SlaTarget,
     SlaTier,
 )
-from .selectors import SlaConfig, compute_sla, current_config, load_config, of_requests, status_changes
+from .selectors import SlaConfig, SlaInputs, compute_sla, current_config, load_config, of_requests, status_changes
 
 log = logging.getLogger(__name__)
 
@@ -33,23 +33,20 @@ log = logging.getLogger(__name__)
 NOTABLE = {ClockStatus.AT_RISK, ClockStatus.BREACHED, ClockStatus.MET}
 
 
-class EngineRow(NamedTuple):
-    """A request as the recompute reads it (sla.selectors.SlaInputs, plus its id, deletion and the SLA
-    columns it may write back): loaded as plain rows, a million of them cost no model instances."""
-
-    pk: int
-    priority: str
-    is_vip: bool
-    assigned_group_id: int | None
-    status: str
-    created_at: datetime
-    updated_at: datetime
-    first_response_at: datetime | None
-    resolved_at: datetime | None
-    deleted_at: datetime | None
-    sla_tier: str
-    sla_status: str
-    sla_due_at: datetime | None
+# A request as the recompute reads it: what the engine reads (sla.selectors.SlaInputs) plus its id,
+# deletion and the SLA columns it may write back. Loaded as plain rows, a million of them cost no
+# model instances.
+EngineRow = NamedTuple(  # noqa: UP014 (its fields are built from SlaInputs', so no class syntax)
+    "EngineRow",
+    [
+        ("pk", int),
+        *SlaInputs.__annotations__.items(),
+        ("deleted_at", datetime | None),
+        ("sla_tier", str),
+        ("sla_status", str),
+        ("sla_due_at", datetime | None),
+    ],
+)
 
 
 ENGINE_COLUMNS = tuple(name.replace("is_vip", "requester__is_vip") for name in EngineRow._fields)
