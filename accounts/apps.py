@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 
 
 class AccountsConfig(AppConfig):
@@ -7,6 +6,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Users and groups"
 
     def ready(self):
+        from helpdesk.generations import changed_on_save_or_delete
+
         from . import token_cache
         from .models import ApiToken, User
 
@@ -16,6 +17,4 @@ class AccountsConfig(AppConfig):
             if not created:
                 token_cache.tokens_changed()
 
-        for model in (User, ApiToken):
-            post_save.connect(changed, sender=model, dispatch_uid=f"token-cache-{model.__name__}-save", weak=False)
-            post_delete.connect(changed, sender=model, dispatch_uid=f"token-cache-{model.__name__}-delete", weak=False)
+        changed_on_save_or_delete((User, ApiToken), changed, uid="token-cache")

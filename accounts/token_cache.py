@@ -14,50 +14,37 @@ token and user, so nothing one request does to them is seen by the next.
 """
 
 import pickle
-import time
 
 from helpdesk import generations
 
-GENERATION = "auth-tokens"
 TOKEN_CACHE_SECONDS = 10
-MAX_ENTRIES = 10_000
 
-# key_hash -> (generation, monotonic time stored, pickled (token, user))
-_entries: dict[str, tuple[str, float, bytes]] = {}
+# key_hash -> pickled (token, user), under the tokens' generation
+_kept = generations.Kept("auth-tokens", seconds=TOKEN_CACHE_SECONDS)
 
 
 def current_generation() -> str | None:
     """The generation entries must match; None: do not cache (no shared cache, or it is down)."""
-    return generations.current(GENERATION)
+    return _kept.generation()
 
 
 def tokens_changed() -> None:
     """Ends every process's cached tokens (helpdesk.generations)."""
-    generations.changed(GENERATION)
+    _kept.changed()
 
 
 def get(key_hash: str, generation: str | None):
     """(token, user) as cached under this generation, fresh copies; None if not cached."""
-    entry = _entries.get(key_hash)
-    if generation is None or entry is None:
-        return None
-    made_under, stored_at, pickled = entry
-    if made_under != generation or time.monotonic() - stored_at > TOKEN_CACHE_SECONDS:
-        _entries.pop(key_hash, None)
-        return None
-    return pickle.loads(pickled)  # noqa: S301 (bytes this process pickled itself, never input)
+    pickled = _kept.get(key_hash, generation)
+    return None if pickled is None else pickle.loads(pickled)  # noqa: S301 (bytes this process pickled itself)
 
 
 def put(key_hash: str, generation: str | None, token) -> None:
     """Keeps a token checked against the database (with token.user loaded) under the generation read
     before that check."""
-    if generation is None:
-        return
-    if len(_entries) >= MAX_ENTRIES:
-        _entries.clear()
-    _entries[key_hash] = (generation, time.monotonic(), pickle.dumps((token, token.user)))
+    _kept.put(key_hash, generation, pickle.dumps((token, token.user)))
 
 
 def forget_all() -> None:
     """For tests: this process's entries."""
-    _entries.clear()
+    _kept.forget_all()

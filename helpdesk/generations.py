@@ -8,11 +8,13 @@ still the same. Without a shared cache (one process's memory), or while Redis is
 answers None: keep nothing then, because the other processes could not be told.
 """
 
+import time
 import uuid
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 from .cache import guarded
 
@@ -51,3 +53,49 @@ def changed(name: str) -> None:
         return
     _replace(name)
     transaction.on_commit(lambda: _replace(name))
+
+
+class Kept:
+    """Values one process keeps under its generation `name`, each for at most `seconds` (which bounds
+    what no change announced: a write that sent no signal, or one made while Redis was down)."""
+
+    def __init__(self, name: str, *, seconds: float, max_entries: int = 10_000):
+        self.name, self.seconds, self.max_entries = name, seconds, max_entries
+        self._entries: dict = {}  # key -> (generation, monotonic time kept, value)
+
+    def generation(self) -> str | None:
+        """Read it before the database, and keep what is read then under it (see the module)."""
+        return current(self.name)
+
+    def get(self, key, generation: str | None):
+        """The value kept under this generation and not too old; None otherwise."""
+        entry = self._entries.get(key)
+        if generation is None or entry is None:
+            return None
+        made_under, kept_at, value = entry
+        if made_under != generation or time.monotonic() - kept_at > self.seconds:
+            self._entries.pop(key, None)
+            return None
+        return value
+
+    def put(self, key, generation: str | None, value) -> None:
+        if generation is None:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[key] = (generation, time.monotonic(), value)
+
+    def changed(self) -> None:
+        changed(self.name)
+
+    def forget_all(self) -> None:
+        """For tests: this process's values."""
+        self._entries.clear()
+
+
+def changed_on_save_or_delete(models, handler, *, uid: str) -> None:
+    """handler(sender, **signal kwargs) after each save or delete of these models."""
+    for model in models:
+        name = model.__name__
+        post_save.connect(handler, sender=model, dispatch_uid=f"{uid}-{name}-save", weak=False)
+        post_delete.connect(handler, sender=model, dispatch_uid=f"{uid}-{name}-delete", weak=False)

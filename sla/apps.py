@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 
 
 class SlaConfig(AppConfig):
@@ -8,6 +7,7 @@ class SlaConfig(AppConfig):
 
     def ready(self):
         from accounts.models import Group
+        from helpdesk.generations import changed_on_save_or_delete
 
         from . import models
         from .selectors import config_changed
@@ -28,7 +28,4 @@ class SlaConfig(AppConfig):
             models.SlaPolicy,
             Group,
         )
-        for model in senders:
-            name = model.__name__
-            post_save.connect(changed, sender=model, dispatch_uid=f"sla-config-{name}-save", weak=False)
-            post_delete.connect(changed, sender=model, dispatch_uid=f"sla-config-{name}-delete", weak=False)
+        changed_on_save_or_delete(senders, changed, uid="sla-config")

@@ -1,6 +1,5 @@
 """Reads of the SLA configuration and a request's live SLA, computed by the pure engine."""
 
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,34 +88,30 @@ def load_config() -> SlaConfig:
     return SlaConfig(policies, dict(tiers), default_tier_id, calendars, default_calendar, group_calendar)
 
 
-# The configuration as this process last loaded it: (generation, when, config). Every request detail
-# and every recompute on a worker needs it, and loading it is 7 queries; it changes rarely, and each
-# change replaces the SLA generation (sla/apps.py), so a process keeps it while the generation stands
-# (helpdesk.generations: only with Redis shared by all processes). CONFIG_KEEP_SECONDS bounds what no
-# signal announces (an update() in a shell, a change made while Redis was down). Keeping it also keeps
-# each calendar's table of open time (sla.engine), built once instead of once a call.
-CONFIG_GENERATION = "sla-config"
+# The configuration as this process last loaded it. Every request detail and every recompute on a
+# worker needs it, and loading it is 7 queries; it changes rarely, and each change replaces the SLA
+# generation (sla/apps.py), so a process keeps it while the generation stands (helpdesk.generations:
+# only with Redis shared by all processes). CONFIG_KEEP_SECONDS bounds what no signal announces (an
+# update() in a shell, a change made while Redis was down). Keeping it also keeps each calendar's
+# table of open time (sla.engine), built once instead of once a call.
 CONFIG_KEEP_SECONDS = 60
-_kept: tuple[str, float, SlaConfig] | None = None
+kept_config = generations.Kept("sla-config", seconds=CONFIG_KEEP_SECONDS)
 
 
 def current_config() -> SlaConfig:
     """load_config(), or the same as this process loaded it under the current SLA generation."""
-    global _kept
-    generation = generations.current(CONFIG_GENERATION)  # before the database: see generations
-    kept = _kept
-    fresh = kept is not None and time.monotonic() - kept[1] < CONFIG_KEEP_SECONDS
-    if generation is not None and fresh and kept[0] == generation:
-        return kept[2]
-    config = load_config()
-    _kept = (generation, time.monotonic(), config) if generation is not None else None
+    generation = kept_config.generation()
+    config = kept_config.get(None, generation)
+    if config is None:
+        config = load_config()
+        kept_config.put(None, generation, config)
     return config
 
 
 def config_changed() -> None:
     """Every process loads the configuration again (a tier, target, policy, calendar, its hours or
     holidays, or a group's calendar changed)."""
-    generations.changed(CONFIG_GENERATION)
+    kept_config.changed()
 
 
 def of_requests(queryset: QuerySet, request_ids: list[int]) -> QuerySet:

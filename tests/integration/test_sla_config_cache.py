@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def redis_cache(shared_services, settings):
     settings.CACHES = {"default": {"BACKEND": "helpdesk.redis_cache.RedisCache", "LOCATION": shared_services}}
     ratelimit.reset_local_state()
-    selectors._kept = None
+    selectors.kept_config.forget_all()
     yield
-    selectors._kept = None
+    selectors.kept_config.forget_all()
 
 
 @pytest.fixture
