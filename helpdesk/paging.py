@@ -6,13 +6,21 @@ Two designs, one rule: a count never reads more than a fixed number of rows.
   as GitHub's search does; nobody pages past the thousandth request of a view anyway.
 - The /v1 lists must give a number in pagination.total (the seed documents it): `bounded_total` counts
   exactly up to EXACT_TOTAL_UP_TO and, beyond it, takes PostgreSQL's planner estimate of the same
-  query (one EXPLAIN, no rows read), never below the threshold + 1, and flags it as estimated
-  (pagination.totalExact false). SQLite has no usable estimate and is used for small data: it counts.
+  query (one EXPLAIN, no rows read), never below the threshold + 1 (a total above the bound is an
+  estimate; cursor pages say totalEstimated). SQLite has no usable estimate and holds small data: it
+  counts.
+  A filter set found to hold more than the bound is remembered so by each process for
+  LARGE_FOR_SECONDS: its lists then skip the count and the EXPLAIN (the load test's lists are 90%
+  such sets). The error this adds: for that long, a set that shrank to the bound or below still
+  shows the estimate made then (never below bound + 1, flagged estimated), and a growing one keeps
+  its old estimate.
 """
 
 import json
+import time
 from functools import cached_property
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 
@@ -22,6 +30,10 @@ from django.db import connections
 COUNT_CAP = 1_000
 # Up to here pagination.total is exact.
 EXACT_TOTAL_UP_TO = 1_000
+# How long a process trusts "this filter set holds more than the bound" and the estimate made then.
+LARGE_FOR_SECONDS = 60.0
+_MAX_REMEMBERED = 10_000
+_large: dict[tuple, tuple[float, int]] = {}  # (database, bound, SQL, params) -> (monotonic time, estimate)
 
 
 class CappedPaginator(Paginator):
@@ -43,21 +55,53 @@ class CappedPaginator(Paginator):
 
 def bounded_total(queryset, *, exact_up_to: int | None = None) -> tuple[int, bool]:
     """(total, exact): the exact count when it is at most `exact_up_to`, else the planner's estimate
-    (at least exact_up_to + 1) on PostgreSQL. Costs one bounded COUNT, plus one EXPLAIN past the bound."""
+    (at least exact_up_to + 1) on PostgreSQL. Costs one bounded COUNT, plus one EXPLAIN past the
+    bound; nothing for a set remembered as past the bound (the module says for how long)."""
     bound = EXACT_TOTAL_UP_TO if exact_up_to is None else exact_up_to
-    counted = queryset.order_by()[: bound + 1].count()
-    if counted <= bound:
-        return counted, True
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
-        return queryset.count(), True
-    return max(planner_rows(queryset), bound + 1), False
+        counted = queryset.order_by()[: bound + 1].count()
+        return (counted, True) if counted <= bound else (queryset.count(), True)
+    # One compiled SQL for the key, the count and the EXPLAIN (the ids only: no joins for columns).
+    try:
+        sql, params = queryset.order_by().values("pk").query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:  # a filter that can match nothing (an unknown id)
+        return 0, True
+    key = (queryset.db, bound, sql, tuple(params))
+    now = time.monotonic()
+    try:
+        remembered = _large.get(key)
+    except TypeError:  # a parameter that cannot be a key (a list): count every time
+        key, remembered = None, None
+    if remembered is not None and now - remembered[0] < LARGE_FOR_SECONDS:
+        return remembered[1], False
+    with connection.cursor() as cursor:
+        # The SQL is Django's, compiled above with its parameters apart; the bound is an int.
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT {bound + 1:d}) AS bounded", params)  # noqa: S608
+        counted = cursor.fetchone()[0]
+    if counted <= bound:
+        return counted, True
+    estimate = max(_planner_rows(connection, sql, params), bound + 1)
+    if key is not None:
+        if len(_large) >= _MAX_REMEMBERED:  # a crude bound on memory: start again
+            _large.clear()
+        _large[key] = (now, estimate)
+    return estimate, False
+
+
+def forget_large_sets() -> None:
+    """Forget every filter set remembered as past the bound (tests; a process that wants fresh totals)."""
+    _large.clear()
 
 
 def planner_rows(queryset) -> int:
     """How many rows PostgreSQL's planner expects the queryset to return (no rows are read)."""
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
+    return _planner_rows(connections[queryset.db], sql, params)
+
+
+def _planner_rows(connection, sql: str, params) -> int:
+    with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):  # psycopg returns json as text or as parsed, depending on the loader

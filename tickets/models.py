@@ -118,8 +118,15 @@ class Request(models.Model):
         ordering = ["-created_at", "-id"]
         base_manager_name = "all_objects"
         indexes = [
-            # Every list filter together with the default ordering, on live rows only.
-            models.Index(fields=["-created_at", "-id"], condition=LIVE, name="req_live_created"),
+            # Every list filter together with the default ordering, on live rows only. The first also
+            # carries the sort keys and filter columns (PostgreSQL; others ignore `include`): a range of
+            # creation times ordered by last update sorts its matches from this index alone.
+            models.Index(
+                fields=["-created_at", "-id"],
+                include=["updated_at", "status", "priority", "assigned_to", "assigned_group", "sla_status"],
+                condition=LIVE,
+                name="req_live_created",
+            ),
             models.Index(fields=["status", "-created_at", "-id"], condition=LIVE, name="req_status_created"),
             models.Index(fields=["priority", "-created_at", "-id"], condition=LIVE, name="req_priority_created"),
             models.Index(fields=["assigned_to", "-created_at", "-id"], condition=LIVE, name="req_assignee_created"),

@@ -27,6 +27,7 @@ from helpdesk.errors import ValidationFailed
 from helpdesk.paging import EXACT_TOTAL_UP_TO, bounded_total
 
 from ..filters import ORDERING_KEYS
+from .list_items import list_rows
 
 CURSOR_SALT = "tickets.api.requests-cursor"
 # Parameters that do not change which requests a list holds (include: what each item carries); the
@@ -74,33 +75,40 @@ def _after(keys, values) -> Q:
     return Q(**{f"{field}__{'lte' if descending else 'gte'}": value}) & (beyond | tie)
 
 
-def _page_after(queryset, keys, values, limit: int) -> list:
-    """The `limit` rows after `values`. With a nullable first key (the SLA orders: requests with no
-    running clock last), the rows with a value and those without are two index ranges: read the first,
-    and only when it runs out, the start of the second (one more query, once per walk)."""
+def _page_after(take, queryset, keys, values, limit: int) -> list:
+    """The `limit` rows after `values` (rows: take(queryset, limit)). With a nullable first key (the SLA
+    orders: requests with no running clock last), the rows with a value and those without are two
+    index ranges: read the first, and only when it runs out, the start of the second (one more query,
+    once per walk)."""
     (field, _, nullable), first = keys[0], values[0]
     if not nullable:
-        return list(queryset.filter(_after(keys, values))[:limit])
+        return take(queryset.filter(_after(keys, values)), limit)
     if first is None:
-        return list(queryset.filter(Q(**{f"{field}__isnull": True}) & _after(keys[1:], values[1:]))[:limit])
-    rows = list(queryset.filter(Q(**{f"{field}__isnull": False}) & _after(keys, values))[:limit])
+        return take(queryset.filter(Q(**{f"{field}__isnull": True}) & _after(keys[1:], values[1:])), limit)
+    rows = take(queryset.filter(Q(**{f"{field}__isnull": False}) & _after(keys, values)), limit)
     if len(rows) < limit:
-        rows += list(queryset.filter(**{f"{field}__isnull": True})[: limit - len(rows)])
+        rows += take(queryset.filter(**{f"{field}__isnull": True}), limit - len(rows))
     return rows
 
 
-def _sorted_not_walked(queryset):
-    """The same rows in the same order, ordered by expressions no index serves (COALESCE(x) is x).
-    PostgreSQL then finds the matches by the filters' indexes and sorts them, rather than walk an
-    ordering index past every row that does not match: right for a list known to hold few matches
+def _walked(queryset, limit: int, offset: int = 0) -> list:
+    """The page read in the ordering's index (the usual plan: it stops after offset + limit matches)."""
+    return list(list_rows(queryset)[offset : offset + limit])
+
+
+def _sorted_from_matches(queryset, limit: int, offset: int = 0) -> list:
+    """The same page found another way: the ids of all the matches sorted by expressions no index serves
+    (COALESCE(x) is x), then the page's rows by those ids. PostgreSQL then finds the matches by the
+    filters' indexes, rather than walk an ordering index past every row that does not match, and sorts
+    ids and sort keys only, read from a covering index where there is one (tickets/0011); the columns
+    and joins of the list are read for the page's rows alone. Right for a list known to hold few matches
     (its exact total is at most EXACT_TOTAL_UP_TO: the count just found them all) and for a range of
-    creation times ordered by last update, whose matches cluster at one end of the updated_at index
-    (at 1,000,000 requests: "assigned to X, created in November, by last update" walked it for 850 ms
-    and sorts its 33,000 matches in 76; a whole month sorts in 100-200 ms against a 475-750 ms walk).
-    The SLA orders keep their walk: due times do not follow creation, so matches come soon. Other
-    databases keep the plain order."""
+    creation times ordered by last update, whose matches cluster at one end of the updated_at index (at
+    1,000,000 requests a month of them: 14 ms sorted this way, 100-400 ms sorted with all their
+    columns, 475-750 ms walked). The SLA orders keep their walk: due times do not follow creation,
+    so matches come soon. Other databases keep the plain order."""
     if connection.vendor != "postgresql":
-        return queryset
+        return _walked(queryset, limit, offset)
     orders = []
     for order in queryset.query.order_by:
         if isinstance(order, str):  # "-created_at", "seen_updated_at" (an annotation), "id"
@@ -109,11 +117,16 @@ def _sorted_not_walked(queryset):
         else:  # OrderBy(F(name), nulls_last=True)
             expression = Func(order.expression, function="COALESCE")
             orders.append(OrderBy(expression, descending=order.descending, nulls_last=order.nulls_last))
-    return queryset.order_by(*orders)
+    # The ids from the requests alone (no join for the list's columns), then the page's rows by id, in
+    # the plain order (a sort of `limit` rows).
+    page_ids = queryset.order_by(*orders).values("pk")[offset : offset + limit]
+    return list(list_rows(queryset.filter(pk__in=page_ids)))
 
 
 def paginate_requests(queryset, params, *, ordering: str) -> tuple[list, dict]:
-    """A page of the list (rows as dicts: list_items.list_rows) and its pagination object.
+    """A page of the list's requests (a queryset of them, ordered) as rows (dicts: list_items.list_rows)
+    and its pagination object. The count and the sorted ids read the requests alone; only the page's
+    rows are read with the list's columns and joins.
 
     Page mode: exactly the seed's {page, limit, total, pages}; total is exact up to EXACT_TOTAL_UP_TO,
     so a total above it is an estimate. Cursor mode (a `cursor` parameter, empty for the first page):
@@ -127,18 +140,19 @@ def paginate_requests(queryset, params, *, ordering: str) -> tuple[list, dict]:
     total, exact = bounded_total(queryset)
     pages = math.ceil(total / limit)
     created_range = "createdAfter" in params or "createdBefore" in params
-    if (exact and total <= EXACT_TOTAL_UP_TO) or (created_range and "updatedAt" in ordering):
-        queryset = _sorted_not_walked(queryset)
+    few = exact and total <= EXACT_TOTAL_UP_TO
+    take = _sorted_from_matches if few or (created_range and "updatedAt" in ordering) else _walked
     if not cursor_mode:
         page = _positive_int(params, "page", 1, maximum=MAX_PAGE)
         offset = (page - 1) * limit
         # A page past the end is empty, not an error (and costs no query when the total is exact).
-        items = list(queryset[offset : offset + limit]) if offset < total or not exact else []
+        items = take(queryset, limit, offset) if offset < total or not exact else []
         return items, {"page": page, "limit": limit, "total": total, "pages": pages}
     if cursor:
-        rows = _page_after(queryset, ORDERING_KEYS[ordering], _read_cursor(cursor, ordering, fingerprint), limit + 1)
+        keys, after = ORDERING_KEYS[ordering], _read_cursor(cursor, ordering, fingerprint)
+        rows = _page_after(take, queryset, keys, after, limit + 1)
     else:
-        rows = list(queryset[: limit + 1])
+        rows = take(queryset, limit + 1)
     items = rows[:limit]
     next_cursor = _make_cursor(items[-1], ordering, fingerprint) if len(rows) > limit else None
     return items, {

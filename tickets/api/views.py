@@ -25,7 +25,7 @@ from surveys import selectors as survey_selectors
 from .. import selectors, services
 from ..filters import ORDERINGS, RequestFilter, ordering_name
 from ..models import Priority, Source, Status
-from .list_items import list_items, list_rows
+from .list_items import list_items
 from .pagination import paginate_requests
 from .serializers import (
     AttachmentCreatedSerializer,
@@ -172,7 +172,7 @@ class RequestListView(ApiView):
             name: request.query_params[name] for name in RequestFilter.base_filters if name in request.query_params
         }
         includes = _includes(request.query_params)
-        queryset = list_rows(selectors.request_list(user=request.user, filters=filters))
+        queryset = selectors.request_list(user=request.user, filters=filters)
         rows, pagination = paginate_requests(queryset, request.query_params, ordering=ordering_name(filters))
         invitations = None
         if "survey" in includes:  # one more query for the whole page
