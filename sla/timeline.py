@@ -9,6 +9,12 @@ PENDING = "pending"
 DONE = ("resolved", "closed")
 
 
+def reads_updated_at(status: str) -> bool:
+    """Whether the timeline of a request in this status may read its last update (see build_timeline):
+    otherwise a change of updated_at alone leaves its clocks as they are."""
+    return status == PENDING or status in DONE
+
+
 def build_timeline(
     *,
     created_at: datetime,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Group, User
 from accounts.services import requester_get_or_create
 from helpdesk.errors import Conflict, DomainError, NotFound, PermissionDenied, TooLarge, ValidationFailed
+from sla.timeline import reads_updated_at
 from sla.triggers import recompute_after_commit
 
 from . import macros, reactions, workflow
@@ -414,7 +415,10 @@ def comment_add(*, actor: User, request: Request, content: str, is_internal: boo
         request.public_updated_at = now
         fields.append("public_updated_at")
     request.save(update_fields=fields)
-    recompute_after_commit(request.pk)
+    # The clocks read the status, the first response and, for a request waiting or done, its last
+    # update: a note or a further reply on a running request changes none of them (most comments).
+    if new_status is not None or "first_response_at" in fields or reads_updated_at(request.status):
+        recompute_after_commit(request.pk)
     return comment
 
 

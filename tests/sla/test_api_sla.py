@@ -99,3 +99,37 @@ def test_the_detail_shows_durations_in_business_minutes_once_they_are_known(requ
     assert after["firstResponseMinutes"] == 30
     assert after["sla"]["responseStatus"] == "met"
     assert after["resolutionMinutes"] is None
+
+
+def test_a_comment_recomputes_the_clocks_only_when_it_changes_what_they_read(
+    requester, agent, round_the_clock, monkeypatch, django_capture_on_commit_callbacks
+):
+    from tickets import services
+
+    recomputed = []
+    real = services.recompute_after_commit
+    monkeypatch.setattr(services, "recompute_after_commit", lambda pk: (recomputed.append(pk), real(pk)))
+    request = make_request(requester, age=timedelta(minutes=30))
+
+    def stored():
+        row = Request.objects.get(pk=request.pk)
+        clocks = sorted(SlaClock.objects.filter(request=request).values_list("kind", "status", "target_at"))
+        return row.sla_status, row.sla_due_at, clocks
+
+    def comment(actor, **kwargs):
+        recomputed.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            comment_add(actor=actor, request=Request.objects.get(pk=request.pk), content="x", **kwargs)
+        return bool(recomputed)
+
+    assert comment(agent, is_internal=True) is False  # a note: nothing the clocks read changed
+    assert comment(agent) is True  # the first answer stops the first-response clock
+    assert ("first_response", "met") in [(kind, status) for kind, status, _ in stored()[2]]
+    assert comment(agent) is False and comment(requester) is False  # further replies, still open
+    before = stored()
+    clocks_recompute(request_id=request.pk)
+    assert stored() == before  # what a full recompute makes: the skipped ones changed nothing
+    request_update(actor=agent, request=Request.objects.get(pk=request.pk), changes={"status": "pending"})
+    assert comment(agent, is_internal=True) is True  # waiting: the pause may start at the last update
+    assert comment(requester) is True  # the requester's answer ends the wait
+    assert Request.objects.get(pk=request.pk).status == "open"
