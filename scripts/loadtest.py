@@ -113,6 +113,34 @@ async def client_loop(n, client, token, world, deadline, results, errors, seed):
             errors[(kind, status)] += 1
 
 
+def cpu_by_kind() -> dict[str, float]:
+    """CPU seconds used so far by this machine's processes, by kind (Linux /proc): the web workers,
+    Celery, PostgreSQL, Redis, and "machine" for all CPUs together (busy time in /proc/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = Counter()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split("(", 1)[1].rsplit(")", 1)
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # the process ended meanwhile
+            continue
+        kind = _kind(name, command)
+        if kind:
+            fields = rest.split()
+            used[kind] += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    user, nice, system, _idle, _iowait, irq, softirq, steal = Path("/proc/stat").read_text().split()[1:9]
+    used["machine"] = sum(map(int, (user, nice, system, irq, softirq, steal))) / ticks
+    return used
+
+
+def _kind(name: str, command: bytes) -> str | None:
+    if b"gunicorn" in command:
+        return "web"
+    if b"celery" in command:
+        return "celery"
+    return {"postgres": "postgres", "redis-server": "redis"}.get(name)
+
+
 def percentile(values, share):
     values = sorted(values)
     return values[min(len(values) - 1, round(share * (len(values) - 1)))] if values else float("nan")
@@ -136,7 +164,7 @@ async def main():
         world = await discover(client, tokens[0])
         for seconds in (args.warmup, args.duration):  # the warm-up's figures are dropped
             results, errors = defaultdict(list), Counter()
-            started, started_cpu = time.monotonic(), time.process_time()
+            started, started_cpu, cpu_before = time.monotonic(), time.process_time(), cpu_by_kind()
             deadline = started + seconds
             await asyncio.gather(
                 *[
@@ -145,6 +173,7 @@ async def main():
                 ]
             )
             wall, loadgen_cpu = time.monotonic() - started, time.process_time() - started_cpu
+            cpu = {kind: used - cpu_before.get(kind, 0) for kind, used in cpu_by_kind().items()}
         done = sum(len(v) for v in results.values())
         failed = sum(errors.values())
         print(
@@ -161,6 +190,18 @@ async def main():
             )
         for (kind, status), count in sorted(errors.items(), key=str):
             print(f"error: {kind} -> {status}: {count}")
+        # Where the time went, in the measured window only. Processes are told apart by name, so run it
+        # on an otherwise quiet machine; a process that ended during the window is missing from its kind
+        # (the machine total still has it).
+        calls = max(1, done + failed)
+        cpu["load generator"] = loadgen_cpu
+        print(
+            f"CPU in the measured window ({os.cpu_count()} CPUs, {wall:.0f} s): "
+            + ", ".join(
+                f"{kind} {seconds:.1f} s ({seconds * 1000 / calls:.2f} ms a call)"
+                for kind, seconds in sorted(cpu.items(), key=lambda item: -item[1])
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -18,18 +18,3 @@ for _ in $(seq 1 100); do
     sleep 0.3
 done
 $BIN/python scripts/loadtest.py --url "http://127.0.0.1:$PORT" --duration "$DURATION" --concurrency "$CONCURRENCY"
-
-# Where the time went: CPU seconds used since they started by the web workers, the Celery worker and
-# the PostgreSQL backends serving this database (persistent connections: one per process). The
-# processes are found under this script's server, not by name: other servers may share the machine.
-tree() { local pid; for pid in $(pgrep -P "$1"); do echo "$pid"; tree "$pid"; done; }
-cpu() { local total=0; for pid in "$@"; do
-    [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done
-    echo "scale=1; $total / $(getconf CLK_TCK)" | bc; }
-DB=${DATABASE_URL##*/}
-PROCESSES=$(tree $SERVER)
-named() { local pid; for pid in $PROCESSES; do grep -qa "$1" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"; done; true; }
-WEB_PIDS=$(named gunicorn)
-CELERY_PIDS=$(named celery)
-echo "CPU seconds: web workers $(cpu $WEB_PIDS), celery $(cpu $CELERY_PIDS), \
-PostgreSQL backends of $DB $(cpu $(psql -h 127.0.0.1 -U postgres -Atc "select pid from pg_stat_activity where datname = '$DB'"))"
