@@ -118,25 +118,50 @@ class Request(models.Model):
         ordering = ["-created_at", "-id"]
         base_manager_name = "all_objects"
         indexes = [
-            # Every list filter together with the default ordering, on live rows only. The first also
-            # carries the sort keys and filter columns (PostgreSQL; others ignore `include`): a range of
-            # creation times ordered by last update sorts its matches from this index alone.
+            # Every list filter together with the default ordering, on live rows only. They also carry
+            # the last update (and the first, every filter column; PostgreSQL, others ignore `include`):
+            # a range of creation times ordered by last update sorts its matches from one of them alone.
             models.Index(
                 fields=["-created_at", "-id"],
                 include=["updated_at", "status", "priority", "assigned_to", "assigned_group", "sla_status"],
                 condition=LIVE,
                 name="req_live_created",
             ),
-            models.Index(fields=["status", "-created_at", "-id"], condition=LIVE, name="req_status_created"),
-            models.Index(fields=["priority", "-created_at", "-id"], condition=LIVE, name="req_priority_created"),
-            models.Index(fields=["assigned_to", "-created_at", "-id"], condition=LIVE, name="req_assignee_created"),
-            models.Index(fields=["assigned_group", "-created_at", "-id"], condition=LIVE, name="req_group_created"),
+            models.Index(
+                fields=["status", "-created_at", "-id"],
+                include=["updated_at"],
+                condition=LIVE,
+                name="req_status_created",
+            ),
+            models.Index(
+                fields=["priority", "-created_at", "-id"],
+                include=["updated_at"],
+                condition=LIVE,
+                name="req_priority_created",
+            ),
+            models.Index(
+                fields=["assigned_to", "-created_at", "-id"],
+                include=["updated_at"],
+                condition=LIVE,
+                name="req_assignee_created",
+            ),
+            models.Index(
+                fields=["assigned_group", "-created_at", "-id"],
+                include=["updated_at"],
+                condition=LIVE,
+                name="req_group_created",
+            ),
             models.Index(fields=["requester", "-created_at", "-id"], condition=LIVE, name="req_requester_created"),
             models.Index(
                 fields=["requester", "-public_updated_at", "-id"], condition=LIVE, name="req_requester_public_updated"
             ),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="req_deleted"),
-            models.Index(fields=["sla_status", "-created_at", "-id"], condition=LIVE, name="req_sla_status_created"),
+            models.Index(
+                fields=["sla_status", "-created_at", "-id"],
+                include=["updated_at"],
+                condition=LIVE,
+                name="req_sla_status_created",
+            ),
             models.Index(
                 fields=["sla_due_at", "-created_at", "-id"],
                 condition=LIVE & Q(sla_due_at__isnull=False),
