@@ -119,8 +119,10 @@ class Request(models.Model):
         base_manager_name = "all_objects"
         indexes = [
             # Every list filter together with the default ordering, on live rows only. They also carry
-            # the last update (and the first, every filter column; PostgreSQL, others ignore `include`):
-            # a range of creation times ordered by last update sorts its matches from one of them alone.
+            # the last update (PostgreSQL; others ignore `include`): a range of creation times ordered
+            # by last update sorts its matches from one of them alone. Those led by nothing and by the
+            # two statuses carry every filter column too: a page's ids are found in them alone, and
+            # the statuses, which follow age (the old requests are closed), lead the walk for them.
             models.Index(
                 fields=["-created_at", "-id"],
                 include=["updated_at", "status", "priority", "assigned_to", "assigned_group", "sla_status"],
@@ -129,7 +131,7 @@ class Request(models.Model):
             ),
             models.Index(
                 fields=["status", "-created_at", "-id"],
-                include=["updated_at"],
+                include=["updated_at", "priority", "assigned_to", "assigned_group", "sla_status"],
                 condition=LIVE,
                 name="req_status_created",
             ),
@@ -158,7 +160,7 @@ class Request(models.Model):
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="req_deleted"),
             models.Index(
                 fields=["sla_status", "-created_at", "-id"],
-                include=["updated_at"],
+                include=["updated_at", "status", "priority", "assigned_to", "assigned_group"],
                 condition=LIVE,
                 name="req_sla_status_created",
             ),
