@@ -25,6 +25,7 @@ from surveys import selectors as survey_selectors
 from .. import selectors, services
 from ..filters import ORDERINGS, RequestFilter, ordering_name
 from ..models import Priority, Source, Status
+from .comment_items import comment_item, comment_items, request_detail
 from .list_items import list_items
 from .pagination import paginate_requests
 from .serializers import (
@@ -201,7 +202,7 @@ class RequestDetailView(ApiView):
     def get(self, request, request_id):
         found = selectors.request_get(user=request.user, public_id=request_id, detail=True)
         found.survey_invitation = survey_selectors.invitation_for_request(request=found)
-        return ok(RequestDetailSerializer(found).data)
+        return ok(request_detail(found))
 
     @extend_schema(
         request=RequestUpdateInput,
@@ -234,7 +235,7 @@ class RequestCommentsView(ApiView):
     def get(self, request, request_id):
         found = selectors.request_get(user=request.user, public_id=request_id)
         items, pagination = paginate(selectors.visible_comments(request.user, found), request.query_params)
-        return ok({"comments": CommentSerializer(items, many=True).data, "pagination": pagination})
+        return ok({"comments": comment_items(items), "pagination": pagination})
 
     @extend_schema(
         request=CommentCreateInput,
@@ -251,7 +252,7 @@ class RequestCommentsView(ApiView):
             content=data.validated_data["content"],
             is_internal=data.validated_data["isInternal"],
         )
-        return ok(CommentSerializer(comment).data, status=201)
+        return ok(comment_item(comment), status=201)
 
 
 class RequestAttachmentsView(ApiView):
