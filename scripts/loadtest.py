@@ -79,8 +79,13 @@ async def discover(client: aiohttp.ClientSession, token: str) -> World:
         async with client.get(url, headers=headers) as response:
             return (await response.json())["data"]
 
-    requests = (await get("/v1/requests?limit=100&status=open"))["requests"]
-    requests += (await get("/v1/requests?limit=100"))["requests"]
+    # Details and comments go to up to 1,200 requests still being worked on: spread over as many, one
+    # run's thousand comments make no request's thread unusually long (and none is closed, where
+    # agents may not write).
+    requests = []
+    for status in ("open", "assigned", "in_progress", "pending"):
+        for page in (1, 2, 3):
+            requests += (await get(f"/v1/requests?limit=100&status={status}&page={page}"))["requests"]
     groups = (await get("/v1/groups?limit=100"))["groups"]
     agents = sorted({r["assignedTo"] for r in requests if r["assignedTo"]})
     return World([r["id"] for r in requests], agents, [g["id"] for g in groups])
