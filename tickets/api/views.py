@@ -146,7 +146,9 @@ match; beyond that it is PostgreSQL's planner estimate for the same filters, nev
 {EXACT_TOTAL_UP_TO + 1:,}: a total above {EXACT_TOTAL_UP_TO:,} is an estimate (cursor pages also say
 `totalEstimated: true`). Such an estimate
 is usually within a few percent for one filter and within a factor of two for combinations; `pages`
-follows it, and a page past the real end is simply empty.
+follows it, and a page past the real end is simply empty. The server remembers for up to a minute
+which filters matched more than {EXACT_TOTAL_UP_TO:,} and gives the same estimate meanwhile without
+counting, even if the list shrank to {EXACT_TOTAL_UP_TO:,} or fewer in that minute.
 """
 
 
