@@ -119,10 +119,9 @@ class Request(models.Model):
         base_manager_name = "all_objects"
         indexes = [
             # Every list filter together with the default ordering, on live rows only. They also carry
-            # the last update (PostgreSQL; others ignore `include`): a range of creation times ordered
-            # by last update sorts its matches from one of them alone. Those led by nothing and by the
-            # two statuses carry every filter column too: a page's ids are found in them alone, and
-            # the statuses, which follow age (the old requests are closed), lead the walk for them.
+            # the last update and every other filter column (PostgreSQL; others ignore `include`): a
+            # page's ids, and a range of creation times sorted by last update, are read from one of
+            # them alone, led by the filter that narrows most.
             models.Index(
                 fields=["-created_at", "-id"],
                 include=["updated_at", "status", "priority", "assigned_to", "assigned_group", "sla_status"],
@@ -137,19 +136,19 @@ class Request(models.Model):
             ),
             models.Index(
                 fields=["priority", "-created_at", "-id"],
-                include=["updated_at"],
+                include=["updated_at", "status", "assigned_to", "assigned_group", "sla_status"],
                 condition=LIVE,
                 name="req_priority_created",
             ),
             models.Index(
                 fields=["assigned_to", "-created_at", "-id"],
-                include=["updated_at"],
+                include=["updated_at", "status", "priority", "assigned_group", "sla_status"],
                 condition=LIVE,
                 name="req_assignee_created",
             ),
             models.Index(
                 fields=["assigned_group", "-created_at", "-id"],
-                include=["updated_at"],
+                include=["updated_at", "status", "priority", "assigned_to", "sla_status"],
                 condition=LIVE,
                 name="req_group_created",
             ),

@@ -34,7 +34,8 @@ def _reach(user: User) -> Q | None:
     return own | Q(assigned_to=user) | Q(assigned_group__isnull=True) | Q(assigned_group__in=my_groups)
 
 
-def _updated_at_seen_by(user: User) -> str:
+def updated_at_seen_by(user: User) -> str:
+    """The column a user sees as a request's updatedAt."""
     # Requesters see (and sort by) the last change they can see, so internal work stays unseen.
     return "updated_at" if user.is_agent else "public_updated_at"
 
@@ -43,7 +44,7 @@ def visible_requests(user: User) -> QuerySet[Request]:
     """The live requests the user may see, each with `seen_updated_at`: its updatedAt for them."""
     rule = _reach(user)
     qs = Request.objects.all() if rule is None else Request.objects.filter(rule)
-    return qs.annotate(seen_updated_at=F(_updated_at_seen_by(user)))
+    return qs.annotate(seen_updated_at=F(updated_at_seen_by(user)))
 
 
 def may_see_request(user: User, request: Request) -> bool:
@@ -58,7 +59,7 @@ def may_see_request(user: User, request: Request) -> bool:
 
 def as_seen_by(user: User, request: Request) -> Request:
     """Gives a request a service returned the `seen_updated_at` the selectors give to reads."""
-    request.seen_updated_at = getattr(request, _updated_at_seen_by(user))
+    request.seen_updated_at = getattr(request, updated_at_seen_by(user))
     return request
 
 

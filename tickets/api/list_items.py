@@ -7,11 +7,17 @@ RequestListItemSerializer still declares the shape for the OpenAPI schema, and a
 to the same output.
 """
 
+from functools import cache
+
+from django.db import connection
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
+from accounts.models import Group, User
 from surveys.api.serializers import RequestSurveySerializer
+
+from ..models import Category, Request
 
 # What an item shows, plus the keys of every ordering's cursor (filters.ORDERING_KEYS).
 COLUMNS = (
@@ -46,6 +52,44 @@ def _datetime_formatter():
 def list_rows(queryset):
     """The list's requests as dicts of COLUMNS: same filters, order and query count, no model instances."""
     return queryset.values(*COLUMNS)
+
+
+def rows_by_ids(ids: list[int], *, updated_field: str) -> list[dict]:
+    """PostgreSQL: the rows of these requests, as list_rows makes them, in the order of `ids`, by one
+    SQL statement written here. Its names come from scalar subqueries by key, not joins: planning
+    the list's query with its four joins took about 0.9 ms of PostgreSQL's CPU, more than running it
+    (0.15 ms for 20 rows), and planning this one takes about 0.15 ms; and written out, it costs
+    Django nothing to compile. updated_field: the column the viewer sees as updatedAt
+    (tickets.selectors.updated_at_seen_by). A request gone since its id was read is left out."""
+    with connection.cursor() as cursor:
+        cursor.execute(_rows_sql(updated_field), [ids])
+        names = [column.name for column in cursor.description]
+        found = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    return [found[pk] for pk in ids if pk in found]
+
+
+@cache
+def _rows_sql(updated_field: str) -> str:
+    if updated_field not in ("updated_at", "public_updated_at"):
+        raise ValueError(updated_field)
+    requests, categories = Request._meta.db_table, Category._meta.db_table
+    users, groups = User._meta.db_table, Group._meta.db_table
+
+    def by_key(table, column, key):
+        return f"(SELECT x.{column} FROM {table} x WHERE x.id = r.{key})"  # noqa: S608 (our own names)
+
+    # Only our models' table and column names are put in; the ids go as a parameter.
+    return (
+        "SELECT r.id, r.public_id, r.title, r.description, r.status, r.priority, r.created_at, "  # noqa: S608
+        f"r.{updated_field} AS seen_updated_at, r.sla_due_at, "
+        f"{by_key(categories, 'name', 'category_id')} AS category__name, "
+        f"{by_key(users, 'public_id', 'assigned_to_id')} AS assigned_to__public_id, "
+        f"{by_key(groups, 'public_id', 'assigned_group_id')} AS assigned_group__public_id, "
+        f"{by_key(users, 'public_id', 'requester_id')} AS requester__public_id, "
+        f"{by_key(users, 'email', 'requester_id')} AS requester__email, "
+        f"{by_key(users, 'name', 'requester_id')} AS requester__name "
+        f"FROM {requests} r WHERE r.id = ANY(%s)"
+    )
 
 
 def list_items(rows: list[dict], invitations: dict | None = None) -> list[dict]:

@@ -27,7 +27,7 @@ from helpdesk.errors import ValidationFailed
 from helpdesk.paging import EXACT_TOTAL_UP_TO, bounded_total
 
 from ..filters import ORDERING_KEYS
-from .list_items import list_rows
+from .list_items import list_rows, rows_by_ids
 
 CURSOR_SALT = "tickets.api.requests-cursor"
 # Parameters that do not change which requests a list holds (include: what each item carries); the
@@ -91,36 +91,29 @@ def _page_after(take, queryset, keys, values, limit: int) -> list:
     return rows
 
 
-def _walked(queryset, limit: int, offset: int = 0) -> list:
+def _walked(queryset, limit: int, offset: int = 0, *, updated_field: str) -> list:
     """The page read in the ordering's index (the usual plan: it stops after offset + limit matches).
-    Past the first page, on PostgreSQL, the ids first and then their rows (a deferred join): the rows
-    skipped by the offset are read as index entries only, not with every column and join (at 1,000,000
-    requests page 1,000 of 20: 62 ms -> 6.5 ms). Not on the first page: there PostgreSQL could walk a
-    wide covering index past rows it takes for matches, such as "assigned and critical, oldest first"
-    through 570,000 closed ones (59 ms), where the one query walks the status index (2 ms)."""
-    if connection.vendor != "postgresql" or offset == 0:
+    On PostgreSQL the ids first, from the requests alone, then their rows (list_items.rows_by_ids):
+    each statement is cheap to plan, and the rows skipped by an offset are read as index entries only
+    (at 1,000,000 requests page 1,000 of 20: 62 ms -> 6.5 ms)."""
+    if connection.vendor != "postgresql":
         return list(list_rows(queryset)[offset : offset + limit])
-    return _by_ids(queryset, queryset.values("pk")[offset : offset + limit])
+    ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+    return rows_by_ids(ids, updated_field=updated_field)
 
 
-def _by_ids(queryset, page_ids) -> list:
-    """The rows of the requests `page_ids` (a sliced, ordered subquery of ids), in the list's order."""
-    return list(list_rows(queryset.filter(pk__in=page_ids)))
-
-
-def _sorted_from_matches(queryset, limit: int, offset: int = 0) -> list:
+def _sorted_from_matches(queryset, limit: int, offset: int = 0, *, updated_field: str) -> list:
     """The same page found another way: the ids of all the matches sorted by expressions no index serves
     (COALESCE(x) is x), then the page's rows by those ids. PostgreSQL then finds the matches by the
     filters' indexes, rather than walk an ordering index past every row that does not match, and sorts
-    ids and sort keys only, read from a covering index where there is one (tickets/0011); the columns
-    and joins of the list are read for the page's rows alone. Right for a list known to hold few matches
-    (its exact total is at most EXACT_TOTAL_UP_TO: the count just found them all) and for a range of
-    creation times ordered by last update, whose matches cluster at one end of the updated_at index (at
-    1,000,000 requests a month of them: 14 ms sorted this way, 100-400 ms sorted with all their
-    columns, 475-750 ms walked). The SLA orders keep their walk: due times do not follow creation,
-    so matches come soon. Other databases keep the plain order."""
+    ids and sort keys only, read from a covering index where there is one (tickets/0011). Right for a
+    list known to hold few matches (its exact total is at most EXACT_TOTAL_UP_TO: the count just found
+    them all) and for a range of creation times ordered by last update, whose matches cluster at one
+    end of the updated_at index (at 1,000,000 requests a month of them: 14 ms sorted this way, 100-400
+    ms sorted with all their columns, 475-750 ms walked). The SLA orders keep their walk: due times do
+    not follow creation, so matches come soon. Other databases keep the plain order."""
     if connection.vendor != "postgresql":
-        return _walked(queryset, limit, offset)
+        return _walked(queryset, limit, offset, updated_field=updated_field)
     orders = []
     for order in queryset.query.order_by:
         if isinstance(order, str):  # "-created_at", "seen_updated_at" (an annotation), "id"
@@ -129,13 +122,14 @@ def _sorted_from_matches(queryset, limit: int, offset: int = 0) -> list:
         else:  # OrderBy(F(name), nulls_last=True)
             expression = Func(order.expression, function="COALESCE")
             orders.append(OrderBy(expression, descending=order.descending, nulls_last=order.nulls_last))
-    return _by_ids(queryset, queryset.order_by(*orders).values("pk")[offset : offset + limit])
+    ids = list(queryset.order_by(*orders).values_list("pk", flat=True)[offset : offset + limit])
+    return rows_by_ids(ids, updated_field=updated_field)
 
 
-def paginate_requests(queryset, params, *, ordering: str) -> tuple[list, dict]:
+def paginate_requests(queryset, params, *, ordering: str, updated_field: str) -> tuple[list, dict]:
     """A page of the list's requests (a queryset of them, ordered) as rows (dicts: list_items.list_rows)
-    and its pagination object. The count and the sorted ids read the requests alone; only the page's
-    rows are read with the list's columns and joins.
+    and its pagination object. The count and the page's ids read the requests alone; only the page's
+    rows are read with the list's columns. updated_field: the column the viewer sees as updatedAt.
 
     Page mode: exactly the seed's {page, limit, total, pages}; total is exact up to EXACT_TOTAL_UP_TO,
     so a total above it is an estimate. Cursor mode (a `cursor` parameter, empty for the first page):
@@ -150,7 +144,11 @@ def paginate_requests(queryset, params, *, ordering: str) -> tuple[list, dict]:
     pages = math.ceil(total / limit)
     created_range = "createdAfter" in params or "createdBefore" in params
     few = exact and total <= EXACT_TOTAL_UP_TO
-    take = _sorted_from_matches if few or (created_range and "updatedAt" in ordering) else _walked
+    how = _sorted_from_matches if few or (created_range and "updatedAt" in ordering) else _walked
+
+    def take(queryset, limit, offset=0):
+        return how(queryset, limit, offset, updated_field=updated_field)
+
     if not cursor_mode:
         page = _positive_int(params, "page", 1, maximum=MAX_PAGE)
         offset = (page - 1) * limit

@@ -176,7 +176,12 @@ class RequestListView(ApiView):
         }
         includes = _includes(request.query_params)
         queryset = selectors.request_list(user=request.user, filters=filters)
-        rows, pagination = paginate_requests(queryset, request.query_params, ordering=ordering_name(filters))
+        rows, pagination = paginate_requests(
+            queryset,
+            request.query_params,
+            ordering=ordering_name(filters),
+            updated_field=selectors.updated_at_seen_by(request.user),
+        )
         invitations = None
         if "survey" in includes:  # one more query for the whole page
             invitations = survey_selectors.invitations_for_requests([SimpleNamespace(pk=row["id"]) for row in rows])
