@@ -11,6 +11,7 @@ from functools import cache
 
 from django.db import connection
 from django.utils import timezone
+from psycopg.types.datetime import TimestamptzLoader
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
@@ -62,6 +63,9 @@ def rows_by_ids(ids: list[int], *, updated_field: str) -> list[dict]:
     Django nothing to compile. updated_field: the column the viewer sees as updatedAt
     (tickets.selectors.updated_at_seen_by). A request gone since its id was read is left out."""
     with connection.cursor() as cursor:
+        # psycopg's own timestamptz loader, in C: Django's replaces it with a Python subclass (to set
+        # the time zone it already has here, the connection's UTC), which took a third of this call.
+        cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
         cursor.execute(_rows_sql(updated_field), [ids])
         names = [column.name for column in cursor.description]
         found = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
