@@ -240,7 +240,7 @@ class RequestCommentsView(ApiView):
         summary="List a request's comments, oldest first (requesters never see internal notes)",
     )
     def get(self, request, request_id):
-        found = selectors.request_get(user=request.user, public_id=request_id)
+        found = selectors.request_get(user=request.user, public_id=request_id, related=False)
         items, pagination = paginate(selectors.visible_comments(request.user, found), request.query_params)
         return ok({"comments": comment_items(items), "pagination": pagination})
 
@@ -250,7 +250,8 @@ class RequestCommentsView(ApiView):
         summary="Add a comment or an internal note",
     )
     def post(self, request, request_id):
-        found = selectors.request_get(user=request.user, public_id=request_id)
+        # comment_add reads the request again, locked: here it is only found (or not) for this user.
+        found = selectors.request_get(user=request.user, public_id=request_id, related=False)
         data = CommentCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.comment_add(
