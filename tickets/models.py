@@ -73,6 +73,19 @@ class LiveRequestManager(models.Manager):
 
 
 LIVE = Q(deleted_at__isnull=True)
+# The columns the request list filters on.
+_LIST_FILTERS = ("status", "priority", "assigned_to", "assigned_group", "sla_status")
+
+
+def _by_creation(name: str, lead: str | None = None) -> models.Index:
+    """A live-rows index in creation order, led by one list filter (or none), carrying the last update
+    and every other filter column (PostgreSQL's INCLUDE; other databases make it without them)."""
+    return models.Index(
+        fields=[*([lead] if lead else []), "-created_at", "-id"],
+        include=["updated_at", *(column for column in _LIST_FILTERS if column != lead)],
+        condition=LIVE,
+        name=name,
+    )
 
 
 class Request(models.Model):
@@ -118,51 +131,20 @@ class Request(models.Model):
         ordering = ["-created_at", "-id"]
         base_manager_name = "all_objects"
         indexes = [
-            # Every list filter together with the default ordering, on live rows only. They also carry
-            # the last update and every other filter column (PostgreSQL; others ignore `include`): a
-            # page's ids, and a range of creation times sorted by last update, are read from one of
-            # them alone, led by the filter that narrows most.
-            models.Index(
-                fields=["-created_at", "-id"],
-                include=["updated_at", "status", "priority", "assigned_to", "assigned_group", "sla_status"],
-                condition=LIVE,
-                name="req_live_created",
-            ),
-            models.Index(
-                fields=["status", "-created_at", "-id"],
-                include=["updated_at", "priority", "assigned_to", "assigned_group", "sla_status"],
-                condition=LIVE,
-                name="req_status_created",
-            ),
-            models.Index(
-                fields=["priority", "-created_at", "-id"],
-                include=["updated_at", "status", "assigned_to", "assigned_group", "sla_status"],
-                condition=LIVE,
-                name="req_priority_created",
-            ),
-            models.Index(
-                fields=["assigned_to", "-created_at", "-id"],
-                include=["updated_at", "status", "priority", "assigned_group", "sla_status"],
-                condition=LIVE,
-                name="req_assignee_created",
-            ),
-            models.Index(
-                fields=["assigned_group", "-created_at", "-id"],
-                include=["updated_at", "status", "priority", "assigned_to", "sla_status"],
-                condition=LIVE,
-                name="req_group_created",
-            ),
+            # Every list filter together with the default ordering, on live rows only, each carrying
+            # the others: a page's ids, and a range of creation times sorted by last update, are read
+            # from one of them alone, led by the filter that narrows most.
+            _by_creation("req_live_created"),
+            _by_creation("req_status_created", "status"),
+            _by_creation("req_priority_created", "priority"),
+            _by_creation("req_assignee_created", "assigned_to"),
+            _by_creation("req_group_created", "assigned_group"),
             models.Index(fields=["requester", "-created_at", "-id"], condition=LIVE, name="req_requester_created"),
             models.Index(
                 fields=["requester", "-public_updated_at", "-id"], condition=LIVE, name="req_requester_public_updated"
             ),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="req_deleted"),
-            models.Index(
-                fields=["sla_status", "-created_at", "-id"],
-                include=["updated_at", "status", "priority", "assigned_to", "assigned_group"],
-                condition=LIVE,
-                name="req_sla_status_created",
-            ),
+            _by_creation("req_sla_status_created", "sla_status"),
             models.Index(
                 fields=["sla_due_at", "-created_at", "-id"],
                 condition=LIVE & Q(sla_due_at__isnull=False),
