@@ -61,7 +61,10 @@ def rows_by_ids(ids: list[int], *, updated_field: str) -> list[dict]:
     the list's query with its four joins took about 0.9 ms of PostgreSQL's CPU, more than running it
     (0.15 ms for 20 rows), and planning this one takes about 0.15 ms; and written out, it costs
     Django nothing to compile. updated_field: the column the viewer sees as updatedAt
-    (tickets.selectors.updated_at_seen_by). A request gone since its id was read is left out."""
+    (tickets.selectors.updated_at_seen_by). `ids` come from the viewer's own list (who sees what is
+    decided there); a request deleted since its id was read is left out."""
+    if not ids:
+        return []
     with connection.cursor() as cursor:
         # psycopg's own timestamptz loader, in C: Django's replaces it with a Python subclass (to set
         # the time zone it already has here, the connection's UTC), which took a third of this call.
@@ -92,7 +95,7 @@ def _rows_sql(updated_field: str) -> str:
         f"{by_key(users, 'public_id', 'requester_id')} AS requester__public_id, "
         f"{by_key(users, 'email', 'requester_id')} AS requester__email, "
         f"{by_key(users, 'name', 'requester_id')} AS requester__name "
-        f"FROM {requests} r WHERE r.id = ANY(%s)"
+        f"FROM {requests} r WHERE r.id = ANY(%s) AND r.deleted_at IS NULL"
     )
 
 
