@@ -1,15 +1,16 @@
 """Pagination of GET /v1/requests: page/limit as the seed documents it, or a cursor (keyset) for
 integrations that walk everything, and a total that never costs a full COUNT(*).
 
-- `page`/`limit`: as ever. The page's rows are an OFFSET into the ordering, so page 50,000 reads
-  the 999,980 rows before it; fine for people, not for a sync.
+- `page`/`limit`: as ever. The page is an OFFSET into the ordering, so page 50,000 reads the
+  999,980 index entries before it; fine for people, not for a sync.
 - `cursor`: empty for the first page, then the `nextCursor` of the previous answer. The next page
   starts right after the last request of that answer in the ordering's keyset (for -createdAt:
   created_at, id), so it reads only `limit` index entries however deep it is, and a request created
   meanwhile never shifts a page (no repeats, no gaps). It is signed and names its ordering and
   filters: send the same ones again.
 - `total` (helpdesk.paging.bounded_total): exact up to EXACT_TOTAL_UP_TO, else PostgreSQL's estimate
-  (a page-mode total above the threshold is an estimate; cursor mode says so in `totalEstimated`).
+  (a page-mode total above the threshold is an estimate; cursor mode says so in `totalEstimated`),
+  remembered for a minute by each process for a filter set past the threshold.
 """
 
 import hashlib
