@@ -55,42 +55,58 @@ def changed(name: str) -> None:
     transaction.on_commit(lambda: _replace(name))
 
 
-class Kept:
+class Remembered:
+    """Values one process keeps, each for at most `seconds` and under a tag it must be asked with again;
+    past `max_entries` it starts again (a crude bound on memory). Kept adds the generation as the tag;
+    used alone (tag None), it is a plain time-bounded memo (helpdesk.paging's large filter sets)."""
+
+    def __init__(self, *, seconds: float, max_entries: int = 10_000):
+        self.seconds, self.max_entries = seconds, max_entries
+        self._entries: dict = {}  # key -> (tag, monotonic time kept, value)
+
+    def get(self, key, tag=None):
+        """The value kept under this tag and not too old; None otherwise."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        made_under, kept_at, value = entry
+        if made_under != tag or time.monotonic() - kept_at > self.seconds:
+            self._entries.pop(key, None)
+            return None
+        return value
+
+    def put(self, key, value, tag=None) -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[key] = (tag, time.monotonic(), value)
+
+    def forget_all(self) -> None:
+        """For tests: this process's values."""
+        self._entries.clear()
+
+
+class Kept(Remembered):
     """Values one process keeps under its generation `name`, each for at most `seconds` (which bounds
     what no change announced: a write that sent no signal, or one made while Redis was down)."""
 
     def __init__(self, name: str, *, seconds: float, max_entries: int = 10_000):
-        self.name, self.seconds, self.max_entries = name, seconds, max_entries
-        self._entries: dict = {}  # key -> (generation, monotonic time kept, value)
+        super().__init__(seconds=seconds, max_entries=max_entries)
+        self.name = name
 
     def generation(self) -> str | None:
         """Read it before the database, and keep what is read then under it (see the module)."""
         return current(self.name)
 
     def get(self, key, generation: str | None):
-        """The value kept under this generation and not too old; None otherwise."""
-        entry = self._entries.get(key)
-        if generation is None or entry is None:
-            return None
-        made_under, kept_at, value = entry
-        if made_under != generation or time.monotonic() - kept_at > self.seconds:
-            self._entries.pop(key, None)
-            return None
-        return value
+        """The value kept under this generation and not too old; None otherwise (always, without one)."""
+        return None if generation is None else super().get(key, generation)
 
     def put(self, key, generation: str | None, value) -> None:
-        if generation is None:
-            return
-        if len(self._entries) >= self.max_entries:
-            self._entries.clear()
-        self._entries[key] = (generation, time.monotonic(), value)
+        if generation is not None:
+            super().put(key, value, generation)
 
     def changed(self) -> None:
         changed(self.name)
-
-    def forget_all(self) -> None:
-        """For tests: this process's values."""
-        self._entries.clear()
 
 
 def changed_on_save_or_delete(models, handler, *, uid: str) -> None:

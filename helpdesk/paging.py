@@ -17,12 +17,13 @@ Two designs, one rule: a count never reads more than a fixed number of rows.
 """
 
 import json
-import time
 from functools import cached_property
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
+
+from .generations import Remembered
 
 # Counting costs up to cap + 1 index entries (and heap visits where the filters are not all in one
 # index): at a million requests 10,000 of them took 20-200 ms for the queue's combinations, 1,000 a
@@ -32,8 +33,7 @@ COUNT_CAP = 1_000
 EXACT_TOTAL_UP_TO = 1_000
 # How long a process trusts "this filter set holds more than the bound" and the estimate made then.
 LARGE_FOR_SECONDS = 60.0
-_MAX_REMEMBERED = 10_000
-_large: dict[tuple, tuple[float, int]] = {}  # (database, bound, SQL, params) -> (monotonic time, estimate)
+_large = Remembered(seconds=LARGE_FOR_SECONDS)  # (database, bound, SQL, params) -> the estimate
 
 
 class CappedPaginator(Paginator):
@@ -68,13 +68,12 @@ def bounded_total(queryset, *, exact_up_to: int | None = None) -> tuple[int, boo
     except EmptyResultSet:  # a filter that can match nothing (an unknown id)
         return 0, True
     key = (queryset.db, bound, sql, tuple(params))
-    now = time.monotonic()
     try:
         remembered = _large.get(key)
     except TypeError:  # a parameter that cannot be a key (a list): count every time
         key, remembered = None, None
-    if remembered is not None and now - remembered[0] < LARGE_FOR_SECONDS:
-        return remembered[1], False
+    if remembered is not None:
+        return remembered, False
     with connection.cursor() as cursor:
         # The SQL is Django's, compiled above with its parameters apart; the bound is an int.
         cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT {bound + 1:d}) AS bounded", params)  # noqa: S608
@@ -83,15 +82,13 @@ def bounded_total(queryset, *, exact_up_to: int | None = None) -> tuple[int, boo
         return counted, True
     estimate = max(_planner_rows(connection, sql, params), bound + 1)
     if key is not None:
-        if len(_large) >= _MAX_REMEMBERED:  # a crude bound on memory: start again
-            _large.clear()
-        _large[key] = (now, estimate)
+        _large.put(key, estimate)
     return estimate, False
 
 
 def forget_large_sets() -> None:
     """Forget every filter set remembered as past the bound (tests; a process that wants fresh totals)."""
-    _large.clear()
+    _large.forget_all()
 
 
 def planner_rows(queryset) -> int:
