@@ -6,7 +6,7 @@ RequestDetailSerializer still declare the shapes for the OpenAPI schema, and a t
 functions to their output, key order included.
 """
 
-from .list_items import _datetime_formatter
+from .list_items import datetime_formatter
 from .serializers import RequestDetailSerializer
 
 
@@ -16,12 +16,12 @@ class _DetailWithoutComments(RequestDetailSerializer):
 
 def comment_items(comments) -> list[dict]:
     """What CommentSerializer(comments, many=True).data shows (comments with their authors loaded)."""
-    as_text = _datetime_formatter()
+    as_text = datetime_formatter()
     return [_comment(comment, as_text) for comment in comments]
 
 
 def comment_item(comment) -> dict:
-    return _comment(comment, _datetime_formatter())
+    return _comment(comment, datetime_formatter())
 
 
 def _comment(comment, as_text) -> dict:

@@ -40,7 +40,7 @@ COLUMNS = (
 )
 
 
-def _datetime_formatter():
+def datetime_formatter():
     """DRF's DateTimeField output (DATETIME_FORMAT in the current time zone), with the time zone and
     format looked up once per page instead of once per value."""
     output = api_settings.DATETIME_FORMAT
@@ -103,7 +103,7 @@ def list_items(rows: list[dict], invitations: dict | None = None) -> list[dict]:
     """The page's items, exactly as RequestListItemSerializer shows the requests; with `invitations`
     (request pk -> its latest survey invitation, for ?include=survey) each also carries `survey`, as
     RequestListItemWithSurveySerializer shows it."""
-    as_text = _datetime_formatter()
+    as_text = datetime_formatter()
     items = [_item(row, as_text) for row in rows]
     if invitations is not None:
         for item, row in zip(items, rows, strict=True):
